@@ -1,0 +1,13 @@
+"""Let any scikit-learn classifier say "I don't know".
+
+``selective_clf`` adds a reject option to scikit-learn classifiers, tunes the
+reject threshold (with finite-sample guarantees where asked), and measures
+what abstaining buys with selective-classification metrics.
+"""
+
+from ._classifier import SelectiveClassifier
+from ._plot import RiskCoverageDisplay
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["RiskCoverageDisplay", "SelectiveClassifier", "__version__"]

@@ -1,0 +1,114 @@
+"""Confidence scores: how sure a classifier is about its top class.
+
+Every score here maps a response matrix ``R`` of shape ``(n_samples,
+n_classes)`` to one number per sample, higher meaning more confident. ``R`` is
+either ``predict_proba`` or ``decision_function`` of the wrapped estimator; a
+binary ``decision_function`` of shape ``(n_samples,)`` with score ``s`` is first
+written as the two columns ``(-s, s)``, so that ``argmax`` gives the class
+scikit-learn would predict and ``max`` is ``|s|``, the distance to the decision
+boundary in the score's own units.
+"""
+
+import numpy as np
+from scipy.special import entr
+
+
+def response_matrix(estimator, X, response_method):
+    """Return the response of ``estimator`` on ``X`` as a 2D array.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        The classifier whose response is computed.
+
+    X : {array-like, sparse matrix, dataframe}
+        Input samples, passed unchanged to ``estimator``.
+
+    response_method : {"predict_proba", "decision_function"}
+        The method of ``estimator`` to call.
+
+    Returns
+    -------
+    response : ndarray of shape (n_samples, n_classes)
+        Probabilities, or decision scores with a binary score ``s`` written
+        as the columns ``(-s, s)``.
+    """
+    response = np.asarray(getattr(estimator, response_method)(X))
+    if response.ndim == 1:
+        response = np.column_stack([-response, response])
+    return response
+
+
+def max_proba(response):
+    """Top response value: the top probability, or the top decision score."""
+    return response.max(axis=1)
+
+
+def margin(response):
+    """Top-1 minus top-2 response value."""
+    if response.shape[1] < 2:
+        return np.ones(response.shape[0])
+    top_two = np.partition(response, response.shape[1] - 2, axis=1)[:, -2:]
+    return top_two[:, 1] - top_two[:, 0]
+
+
+def entropy(response):
+    """One minus the Shannon entropy normalised by ``log(n_classes)``.
+
+    1 for a one-hot probability vector, 0 for the uniform one.
+    """
+    n_classes = response.shape[1]
+    if n_classes < 2:
+        return np.ones(response.shape[0])
+    proba = np.clip(response, 0.0, 1.0)
+    return 1.0 - entr(proba).sum(axis=1) / np.log(n_classes)
+
+
+CONFIDENCE_FUNCTIONS = {
+    "max_proba": max_proba,
+    "margin": margin,
+    "entropy": entropy,
+}
+
+# Scores that live on [0, 1] when computed from probabilities, so that a
+# threshold outside [0, 1] is certainly a mistake.
+PROBABILITY_SCALED = frozenset(CONFIDENCE_FUNCTIONS)
+
+
+def confidence_from_response(response, confidence, *, response_method):
+    """Compute the per-sample confidence from a response matrix.
+
+    Parameters
+    ----------
+    response : ndarray of shape (n_samples, n_classes)
+        Output of :func:`response_matrix`.
+
+    confidence : str or callable
+        A name from ``CONFIDENCE_FUNCTIONS`` or ``f(response) -> scores``.
+
+    response_method : {"predict_proba", "decision_function"}
+        Which method produced ``response`` (entropy needs probabilities).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        The confidence of each sample, higher meaning more confident.
+    """
+    if callable(confidence):
+        scores = np.asarray(confidence(response), dtype=np.float64)
+        if scores.shape != (response.shape[0],):
+            raise ValueError(
+                "The confidence callable must return one score per sample, an "
+                f"array of shape ({response.shape[0]},); got shape {scores.shape}."
+            )
+        if np.isnan(scores).any():
+            raise ValueError("The confidence callable returned NaN scores.")
+        return scores
+    if confidence == "entropy" and response_method != "predict_proba":
+        raise ValueError(
+            "confidence='entropy' needs probabilities, but the estimator only has "
+            "decision_function. Use confidence='max_proba' or 'margin' (computed "
+            "on the decision scores), or wrap the estimator in "
+            "sklearn.calibration.CalibratedClassifierCV to get probabilities."
+        )
+    return CONFIDENCE_FUNCTIONS[confidence](response)

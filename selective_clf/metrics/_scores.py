@@ -1,0 +1,454 @@
+"""Point metrics for classifiers with a reject option.
+
+A sample is *rejected* when its prediction equals the reject label and
+*accepted* otherwise. All the metrics of this module only look at the
+predicted labels; the metrics built on a confidence score live in
+:mod:`selective_clf.metrics._curve`.
+"""
+
+# Authors: The selective_clf developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+
+# ``validate_params`` and its constraint classes are not exported publicly by
+# scikit-learn; every ``sklearn.metrics`` function uses them.
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+__all__ = [
+    "coverage_score",
+    "rejection_cost_loss",
+    "selective_accuracy_score",
+    "selective_risk_score",
+]
+
+# Constraints shared by every function taking a ``reject_label``.
+_REJECT_LABEL_CONSTRAINT = [Real, str, None]
+_ZERO_DIVISION_CONSTRAINT = [Options(Real, {0.0, 1.0}), "nan", StrOptions({"warn"})]
+
+
+# ---------------------------------------------------------------------------
+# Private validation helpers, shared with ``_curve`` and ``_report``.
+# ---------------------------------------------------------------------------
+
+
+def _check_labels_1d(y, input_name):
+    """Return ``y`` as a 1d ndarray of labels (any dtype)."""
+    y = column_or_1d(y, input_name=input_name)
+    return np.asarray(y)
+
+
+def _check_sample_weight_1d(sample_weight, n_samples):
+    """Validate ``sample_weight``; return a float64 array or None.
+
+    Weights must be finite, non-negative and have a positive sum.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = column_or_1d(
+        sample_weight, dtype=np.float64, input_name="sample_weight"
+    )
+    if sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} elements but the "
+            f"inputs have {n_samples} samples."
+        )
+    if not np.isfinite(sample_weight).all():
+        raise ValueError("sample_weight must be finite (no NaN or inf).")
+    if (sample_weight < 0).any():
+        raise ValueError("sample_weight must be non-negative.")
+    if not sample_weight.sum() > 0:
+        raise ValueError("sample_weight must have a strictly positive sum.")
+    return sample_weight
+
+
+def _check_not_empty(n_samples):
+    if n_samples == 0:
+        raise ValueError("Found empty input: at least one sample is required.")
+
+
+def _equals_label(y, label):
+    """Boolean mask ``y == label`` that never fails on mixed dtypes.
+
+    A float NaN label matches NaN entries.
+    """
+    kind = y.dtype.kind
+    if isinstance(label, float | np.floating) and math.isnan(label):
+        if kind == "f":
+            return np.isnan(y)
+        if kind == "O":
+            return np.fromiter(
+                (isinstance(v, float | np.floating) and v != v for v in y),
+                dtype=bool,
+                count=y.shape[0],
+            )
+        return np.zeros(y.shape[0], dtype=bool)
+    if kind in "US":
+        if not isinstance(label, str):
+            return np.zeros(y.shape[0], dtype=bool)
+    elif kind != "O" and (label is None or isinstance(label, str)):
+        # A numeric array never contains a string (or None) label.
+        return np.zeros(y.shape[0], dtype=bool)
+    return np.asarray(y == label, dtype=bool)
+
+
+def _errors(y_true, y_pred):
+    """Boolean mask of misclassified samples (``y_true != y_pred``)."""
+    return np.asarray(np.not_equal(y_true, y_pred), dtype=bool)
+
+
+def _check_reject_label_not_in_y_true(y_true, reject_label):
+    if _equals_label(y_true, reject_label).any():
+        raise ValueError(
+            f"reject_label={reject_label!r} is present in y_true. The reject "
+            "label marks abstentions in y_pred and must not be one of the "
+            "true classes; choose a reject_label that is not a class label."
+        )
+
+
+def _check_selective_inputs(y_true, y_pred, reject_label, sample_weight):
+    """Validate inputs of the label-based selective metrics.
+
+    Returns
+    -------
+    errors : ndarray of bool
+        Misclassified among all samples (a rejected sample is never counted
+        as an error, since the reject label is not a true class).
+    rejected : ndarray of bool
+        Whether each sample was rejected.
+    sample_weight : ndarray of float64 or None
+    """
+    check_consistent_length(y_true, y_pred, sample_weight)
+    y_true = _check_labels_1d(y_true, "y_true")
+    y_pred = _check_labels_1d(y_pred, "y_pred")
+    _check_not_empty(y_true.shape[0])
+    sample_weight = _check_sample_weight_1d(sample_weight, y_true.shape[0])
+    _check_reject_label_not_in_y_true(y_true, reject_label)
+    rejected = _equals_label(y_pred, reject_label)
+    errors = _errors(y_true, y_pred) & ~rejected
+    return errors, rejected, sample_weight
+
+
+def _weighted_sum(mask, sample_weight):
+    if sample_weight is None:
+        return float(np.count_nonzero(mask))
+    return float(sample_weight[mask].sum())
+
+
+def _total(n_samples, sample_weight):
+    if sample_weight is None:
+        return float(n_samples)
+    return float(sample_weight.sum())
+
+
+def _selective_error_and_accepted(y_true, y_pred, reject_label, sample_weight):
+    errors, rejected, sample_weight = _check_selective_inputs(
+        y_true, y_pred, reject_label, sample_weight
+    )
+    n_errors = _weighted_sum(errors, sample_weight)
+    n_accepted = _weighted_sum(~rejected, sample_weight)
+    return n_errors, n_accepted
+
+
+def _zero_division_value(zero_division, metric):
+    if isinstance(zero_division, str) and zero_division == "warn":
+        warnings.warn(
+            f"{metric} is ill-defined and being set to 0.0 because no sample "
+            "was accepted (every prediction equals reject_label). Use the "
+            "`zero_division` parameter to control this behavior.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+        return 0.0
+    return float(zero_division)
+
+
+# ---------------------------------------------------------------------------
+# Public metrics
+# ---------------------------------------------------------------------------
+
+
+@validate_params(
+    {
+        "y_pred": ["array-like"],
+        "reject_label": _REJECT_LABEL_CONSTRAINT,
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def coverage_score(y_pred, *, reject_label, sample_weight=None):
+    """Fraction of samples accepted (not rejected) by a selective classifier.
+
+    Parameters
+    ----------
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels, where rejected samples carry ``reject_label``.
+
+    reject_label : int, float, str or None
+        Label marking a rejected (abstained) sample in ``y_pred``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights. Must be non-negative with a positive sum.
+
+    Returns
+    -------
+    coverage : float
+        The (weighted) fraction of samples whose prediction is not
+        ``reject_label``, in ``[0, 1]``.
+
+    See Also
+    --------
+    selective_risk_score : Error rate on the accepted samples.
+    rejection_cost_loss : Chow's loss combining errors and rejections.
+
+    Examples
+    --------
+    >>> from selective_clf.metrics import coverage_score
+    >>> y_pred = [0, 1, -1, 1, -1]
+    >>> coverage_score(y_pred, reject_label=-1)
+    0.6
+    >>> coverage_score(y_pred, reject_label=-1, sample_weight=[1, 1, 2, 1, 0])
+    0.6
+    """
+    check_consistent_length(y_pred, sample_weight)
+    y_pred = _check_labels_1d(y_pred, "y_pred")
+    _check_not_empty(y_pred.shape[0])
+    sample_weight = _check_sample_weight_1d(sample_weight, y_pred.shape[0])
+    accepted = ~_equals_label(y_pred, reject_label)
+    return _weighted_sum(accepted, sample_weight) / _total(
+        y_pred.shape[0], sample_weight
+    )
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "reject_label": _REJECT_LABEL_CONSTRAINT,
+        "sample_weight": ["array-like", None],
+        "zero_division": _ZERO_DIVISION_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def selective_risk_score(
+    y_true, y_pred, *, reject_label, sample_weight=None, zero_division="warn"
+):
+    """Error rate among the samples accepted by a selective classifier.
+
+    The selective risk is ``n_errors_accepted / n_accepted`` where a sample is
+    accepted when its prediction is not ``reject_label``. With sample weights
+    both counts are weight sums.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth labels. ``reject_label`` must not appear in it.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels, where rejected samples carry ``reject_label``.
+
+    reject_label : int, float, str or None
+        Label marking a rejected (abstained) sample in ``y_pred``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights. Must be non-negative with a positive sum.
+
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        Value returned when no sample is accepted. ``"warn"`` returns 0.0 and
+        raises an :class:`~sklearn.exceptions.UndefinedMetricWarning`.
+
+    Returns
+    -------
+    risk : float
+        The selective risk, in ``[0, 1]``; lower is better.
+
+    Raises
+    ------
+    ValueError
+        If ``reject_label`` is one of the labels in ``y_true``.
+
+    See Also
+    --------
+    selective_accuracy_score : One minus the selective risk.
+    coverage_score : Fraction of accepted samples.
+    risk_coverage_curve : Selective risk for every confidence threshold.
+
+    Examples
+    --------
+    >>> from selective_clf.metrics import selective_risk_score
+    >>> y_true = [0, 1, 1, 0, 1]
+    >>> y_pred = [0, 0, -1, 0, -1]
+    >>> selective_risk_score(y_true, y_pred, reject_label=-1)
+    0.333...
+    >>> selective_risk_score([0, 1], [-1, -1], reject_label=-1, zero_division=1.0)
+    1.0
+    """
+    n_errors, n_accepted = _selective_error_and_accepted(
+        y_true, y_pred, reject_label, sample_weight
+    )
+    if n_accepted == 0:
+        return _zero_division_value(zero_division, "Selective risk")
+    return n_errors / n_accepted
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "reject_label": _REJECT_LABEL_CONSTRAINT,
+        "sample_weight": ["array-like", None],
+        "zero_division": _ZERO_DIVISION_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def selective_accuracy_score(
+    y_true, y_pred, *, reject_label, sample_weight=None, zero_division="warn"
+):
+    """Accuracy among the samples accepted by a selective classifier.
+
+    Equals ``1 - selective_risk_score(...)`` whenever at least one sample is
+    accepted.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth labels. ``reject_label`` must not appear in it.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels, where rejected samples carry ``reject_label``.
+
+    reject_label : int, float, str or None
+        Label marking a rejected (abstained) sample in ``y_pred``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights. Must be non-negative with a positive sum.
+
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        Value returned (by this function, not ``1 - value``) when no sample is
+        accepted. ``"warn"`` returns 0.0 and raises an
+        :class:`~sklearn.exceptions.UndefinedMetricWarning`.
+
+    Returns
+    -------
+    accuracy : float
+        The selective accuracy, in ``[0, 1]``; higher is better.
+
+    Raises
+    ------
+    ValueError
+        If ``reject_label`` is one of the labels in ``y_true``.
+
+    See Also
+    --------
+    selective_risk_score : One minus the selective accuracy.
+    coverage_score : Fraction of accepted samples.
+
+    Examples
+    --------
+    >>> from selective_clf.metrics import selective_accuracy_score
+    >>> y_true = ["cat", "dog", "dog", "cat"]
+    >>> y_pred = ["cat", "cat", "reject", "cat"]
+    >>> selective_accuracy_score(y_true, y_pred, reject_label="reject")
+    0.666...
+    """
+    n_errors, n_accepted = _selective_error_and_accepted(
+        y_true, y_pred, reject_label, sample_weight
+    )
+    if n_accepted == 0:
+        return _zero_division_value(zero_division, "Selective accuracy")
+    return 1.0 - n_errors / n_accepted
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "reject_label": _REJECT_LABEL_CONSTRAINT,
+        "rejection_cost": [Interval(Real, 0, 1, closed="both")],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def rejection_cost_loss(
+    y_true, y_pred, *, reject_label, rejection_cost=0.5, sample_weight=None
+):
+    """Chow's rejection cost: errors cost 1 and rejections cost ``rejection_cost``.
+
+    The loss is ``(n_errors_accepted + rejection_cost * n_rejected) / n``,
+    where all counts are weight sums when ``sample_weight`` is given. A
+    correct accepted prediction costs 0.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth labels. ``reject_label`` must not appear in it.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels, where rejected samples carry ``reject_label``.
+
+    reject_label : int, float, str or None
+        Label marking a rejected (abstained) sample in ``y_pred``.
+
+    rejection_cost : float, default=0.5
+        Cost of one rejection relative to the cost (1) of one error; in
+        ``[0, 1]``. Rejecting is only worthwhile when it is cheaper than the
+        expected error, so values above 1 are not meaningful.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights. Must be non-negative with a positive sum.
+
+    Returns
+    -------
+    loss : float
+        The average cost per sample, in ``[0, 1]``; lower is better. Without
+        any rejection it equals ``1 - accuracy_score(y_true, y_pred)``.
+
+    Raises
+    ------
+    ValueError
+        If ``reject_label`` is one of the labels in ``y_true``.
+
+    See Also
+    --------
+    selective_risk_score : Error rate on the accepted samples only.
+    coverage_score : Fraction of accepted samples.
+
+    Notes
+    -----
+    This is the risk minimised by Chow's rule [1]_: with calibrated
+    probabilities, rejecting exactly when the top-class probability is below
+    ``1 - rejection_cost`` minimises its expectation.
+
+    References
+    ----------
+    .. [1] C. K. Chow, "On optimum recognition error and reject tradeoff",
+       IEEE Transactions on Information Theory, 16(1), 41-46, 1970.
+
+    Examples
+    --------
+    >>> from selective_clf.metrics import rejection_cost_loss
+    >>> y_true = [0, 1, 1, 0]
+    >>> y_pred = [0, 0, -1, 0]
+    >>> rejection_cost_loss(y_true, y_pred, reject_label=-1)
+    0.375
+    >>> rejection_cost_loss(y_true, y_pred, reject_label=-1, rejection_cost=0.0)
+    0.25
+    """
+    errors, rejected, sample_weight = _check_selective_inputs(
+        y_true, y_pred, reject_label, sample_weight
+    )
+    n_errors = _weighted_sum(errors, sample_weight)
+    n_rejected = _weighted_sum(rejected, sample_weight)
+    total = _total(errors.shape[0], sample_weight)
+    return (n_errors + rejection_cost * n_rejected) / total
