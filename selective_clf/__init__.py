@@ -7,7 +7,14 @@ what abstaining buys with selective-classification metrics.
 
 from ._classifier import SelectiveClassifier
 from ._plot import RiskCoverageDisplay
+from ._tuning import GuaranteeWarning, SelectiveClassifierCV
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RiskCoverageDisplay", "SelectiveClassifier", "__version__"]
+__all__ = [
+    "GuaranteeWarning",
+    "RiskCoverageDisplay",
+    "SelectiveClassifier",
+    "SelectiveClassifierCV",
+    "__version__",
+]

@@ -25,6 +25,7 @@ from ._confidence import (
 from .metrics._scores import rejection_cost_loss
 
 DEFAULT_STRING_REJECT_LABEL = "rejected"
+DEFAULT_REJECTION_COST = 0.5
 
 
 def _estimator_has(attr):
@@ -229,6 +230,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         return np.broadcast_to(threshold_array, (n_classes,))
 
     def _decision_threshold(self):
+        """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
     def _response_and_confidence(self, X):
@@ -276,9 +278,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """
         check_is_fitted(self, "estimator_")
         classes = np.asarray(self.classes_)
-        threshold = self._validate_threshold(
-            self._decision_threshold(), n_classes=classes.shape[0]
-        )
+        threshold = self._decision_threshold()
         response, confidence = self._response_and_confidence(X)
         class_index = response.argmax(axis=1)
         y_pred = np.empty(
@@ -322,7 +322,11 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             y,
             self.predict(X),
             reject_label=self.reject_label_,
-            rejection_cost=self.rejection_cost,
+            rejection_cost=(
+                DEFAULT_REJECTION_COST
+                if self.rejection_cost is None
+                else self.rejection_cost
+            ),
             sample_weight=sample_weight,
         )
 
@@ -586,7 +590,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         return self
 
     def _decision_threshold(self):
-        return self.threshold
+        return self._validate_threshold(self.threshold, n_classes=len(self.classes_))
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

@@ -12,7 +12,11 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
-from sklearn.utils.validation import _check_method_params, _estimator_has
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    _estimator_has,
+)
 
 __all__ = [
     "HasMethods",
@@ -20,6 +24,7 @@ __all__ = [
     "RealNotInt",
     "StrOptions",
     "_check_method_params",
+    "_check_sample_weight",
     "_estimator_has",
     "_fit_context",
     "_routing_enabled",

@@ -1,0 +1,584 @@
+"""Finite-sample reject thresholds with a guarantee on selective risk.
+
+This private module chooses a reject threshold on *calibration* data so that the
+selective risk (the error rate among accepted samples) is at most a target
+``target_risk`` with probability at least ``1 - delta`` over the draw of the
+calibration set.
+
+Conventions shared by every function:
+
+* a sample is accepted at threshold ``t`` iff ``confidence >= t``;
+* ``error`` is 1 when the base prediction is wrong and 0 otherwise;
+* samples with tied confidence are accepted or rejected together: candidate
+  thresholds are the *distinct* confidence values, never row positions;
+* ``threshold = np.inf`` means "reject everything" (returned when no candidate
+  can be certified). Confidences must therefore be finite.
+
+Two selection procedures are provided:
+
+:func:`select_threshold_sgr`
+    Selection with Guaranteed Risk (Geifman & El-Yaniv, 2017): a binary search
+    over thresholds with a union bound over its ``ceil(log2 m)`` steps.
+:func:`select_threshold_ltt`
+    Learn then Test (Angelopoulos et al., 2021): every candidate threshold is a
+    null hypothesis "the selective risk exceeds ``target_risk``", tested with
+    an exact binomial p-value under family-wise error rate control.
+
+Both procedures rely on the calibration samples being exchangeable with (in
+practice: i.i.d. like) the test samples. Weights are deliberately not
+supported: the binomial arguments need integer counts.
+
+References
+----------
+.. [1] Y. Geifman and R. El-Yaniv, "Selective classification for deep neural
+   networks", NeurIPS 2017.
+.. [2] A. N. Angelopoulos, S. Bates, E. J. Candès, M. I. Jordan and L. Lei,
+   "Learn then Test: Calibrating predictive algorithms to achieve risk
+   control", arXiv:2110.01052, 2021.
+"""
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "ThresholdSelection",
+    "binomial_p_value",
+    "clopper_pearson_upper",
+    "grouped_counts",
+    "select_threshold_ltt",
+    "select_threshold_sgr",
+]
+
+_FWER_METHODS = ("fixed_sequence", "holm", "bonferroni")
+
+
+@dataclass(frozen=True)
+class ThresholdSelection:
+    """Outcome of a reject-threshold selection on calibration data.
+
+    Attributes
+    ----------
+    threshold : float
+        Accept a sample iff ``confidence >= threshold``. ``np.inf`` when no
+        candidate could be certified (reject everything).
+    risk_bound : float
+        Certified upper bound on the selective risk at ``threshold`` (always
+        ``<= target_risk`` when ``feasible``). ``nan`` when not ``feasible``.
+        See each selection function for exactly which bound is reported.
+    coverage : float
+        Fraction of calibration samples accepted at ``threshold`` (0.0 when
+        not ``feasible``).
+    empirical_risk : float
+        Error rate among the accepted calibration samples (``nan`` when
+        nothing is accepted).
+    feasible : bool
+        Whether a threshold accepting at least one calibration sample was
+        certified.
+    n_calibration : int
+        Number of calibration samples.
+    n_accepted : int
+        Number of calibration samples accepted at ``threshold``.
+    """
+
+    threshold: float
+    risk_bound: float
+    coverage: float
+    empirical_risk: float
+    feasible: bool
+    n_calibration: int
+    n_accepted: int
+
+
+# --------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------
+
+
+def _check_probability(value, name, *, low_open=True, high_open=True):
+    """Check that ``value`` is a real number in the (open) unit interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}.")
+    value = float(value)
+    too_low = value <= 0.0 if low_open else value < 0.0
+    too_high = value >= 1.0 if high_open else value > 1.0
+    if math.isnan(value) or too_low or too_high:
+        lo = "(0" if low_open else "[0"
+        hi = "1)" if high_open else "1]"
+        raise ValueError(f"{name} must be in {lo}, {hi}, got {value!r}.")
+    return value
+
+
+def _check_counts(k, n):
+    """Convert ``k`` and ``n`` to broadcast integer arrays with 0 <= k <= n."""
+    k_arr = np.asarray(k)
+    n_arr = np.asarray(n)
+    for arr, name in ((k_arr, "k"), (n_arr, "n")):
+        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+            raise TypeError(f"{name} must contain integer counts, got {arr.dtype}.")
+        if np.issubdtype(arr.dtype, np.complexfloating):
+            raise TypeError(f"{name} must contain integer counts, got {arr.dtype}.")
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} must contain integer counts.")
+    k_arr, n_arr = np.broadcast_arrays(k_arr.astype(np.int64), n_arr.astype(np.int64))
+    if np.any(k_arr < 0) or np.any(k_arr > n_arr):
+        raise ValueError("Counts must satisfy 0 <= k <= n.")
+    return k_arr, n_arr
+
+
+def _check_calibration(confidence, error):
+    """Validate calibration confidences and 0/1 errors as 1-D arrays."""
+    confidence = np.asarray(confidence)
+    error = np.asarray(error)
+    if confidence.ndim != 1 or error.ndim != 1:
+        raise ValueError(
+            "confidence and error must be 1-D arrays, got shapes "
+            f"{confidence.shape} and {error.shape}."
+        )
+    if confidence.shape[0] != error.shape[0]:
+        raise ValueError(
+            "confidence and error must have the same length, got "
+            f"{confidence.shape[0]} and {error.shape[0]}."
+        )
+    if confidence.shape[0] == 0:
+        raise ValueError("At least one calibration sample is required.")
+    if confidence.dtype == bool or not np.issubdtype(confidence.dtype, np.number):
+        raise TypeError(f"confidence must be numeric, got dtype {confidence.dtype}.")
+    if np.issubdtype(confidence.dtype, np.complexfloating):
+        raise TypeError(f"confidence must be real, got dtype {confidence.dtype}.")
+    confidence = confidence.astype(np.float64)
+    if not np.all(np.isfinite(confidence)):
+        raise ValueError("confidence must be finite (no NaN or infinity).")
+    if not (error.dtype == bool or np.issubdtype(error.dtype, np.number)):
+        raise TypeError(f"error must be numeric or boolean, got dtype {error.dtype}.")
+    if not np.all((error == 0) | (error == 1)):
+        raise ValueError("error must contain only 0 (correct) and 1 (wrong).")
+    return confidence, error.astype(np.int64)
+
+
+# --------------------------------------------------------------------------
+# binomial bounds and tests
+# --------------------------------------------------------------------------
+
+
+def clopper_pearson_upper(k, n, delta):
+    """One-sided Clopper-Pearson upper confidence bound on a binomial rate.
+
+    Returns the smallest ``b`` such that observing ``k`` or fewer errors out
+    of ``n`` has probability at most ``delta`` under any rate ``p >= b``, i.e.
+    ``beta.ppf(1 - delta, k + 1, n - k)``. With probability at least
+    ``1 - delta`` the true rate is at most this bound.
+
+    This is the "binomial tail inversion" ``B*(r_hat, delta, S_m)`` of Geifman &
+    El-Yaniv (2017, Lemma 3.1), which their reference code solves by bisection
+    on ``binom.cdf(k, n, b) = delta``: the two coincide.
+
+    Parameters
+    ----------
+    k : int or array-like of int
+        Number of errors, ``0 <= k <= n``.
+    n : int or array-like of int
+        Number of trials. Broadcast against ``k``.
+    delta : float
+        Miscoverage level in (0, 1).
+
+    Returns
+    -------
+    bound : float or ndarray
+        Upper bound in [0, 1]. Equal to 1.0 when ``k == n`` and, by
+        convention, when ``n == 0``. A scalar when ``k`` and ``n`` are scalars.
+
+    Examples
+    --------
+    >>> from selective_clf._bounds import clopper_pearson_upper
+    >>> round(float(clopper_pearson_upper(0, 10, 0.05)), 4)  # 1 - 0.05 ** (1 / 10)
+    0.2589
+    >>> clopper_pearson_upper([0, 5, 0], [0, 5, 1], 0.05)
+    array([1.  , 1.  , 0.95])
+    """
+    delta = _check_probability(delta, "delta")
+    k_arr, n_arr = _check_counts(k, n)
+    bound = np.ones(k_arr.shape, dtype=np.float64)
+    inner = k_arr < n_arr
+    bound[inner] = stats.beta.ppf(
+        1.0 - delta, k_arr[inner] + 1, n_arr[inner] - k_arr[inner]
+    )
+    return bound[()] if bound.ndim == 0 else bound
+
+
+def binomial_p_value(k, n, r):
+    """Exact p-value of H0: "error rate > r" given ``k`` errors out of ``n``.
+
+    The p-value is ``binom.cdf(k, n, r)``: the probability of observing at
+    most ``k`` errors if the rate were exactly ``r`` (the least favourable
+    null). Since it is decreasing in the rate, ``P(p <= alpha) <= alpha`` for
+    every rate ``> r``. It is small when few errors were observed. For fixed
+    ``k, n``: ``binomial_p_value(k, n, r) <= delta`` iff
+    ``r >= clopper_pearson_upper(k, n, delta)``.
+
+    Parameters
+    ----------
+    k : int or array-like of int
+        Number of errors, ``0 <= k <= n``.
+    n : int or array-like of int
+        Number of trials. Broadcast against ``k``.
+    r : float
+        Rate under the null hypothesis, in (0, 1).
+
+    Returns
+    -------
+    p_value : float or ndarray
+        p-values in [0, 1]; 1.0 when ``n == 0`` (nothing can be rejected). A
+        scalar when ``k`` and ``n`` are scalars.
+
+    Examples
+    --------
+    >>> from selective_clf._bounds import binomial_p_value
+    >>> float(binomial_p_value(0, 10, 0.1))  # 0.9 ** 10
+    0.3486784401
+    >>> binomial_p_value([0, 0], [0, 30], 0.1)
+    array([1.        , 0.04239116])
+    """
+    r = _check_probability(r, "r")
+    k_arr, n_arr = _check_counts(k, n)
+    p_value = np.ones(k_arr.shape, dtype=np.float64)
+    has_data = n_arr > 0
+    p_value[has_data] = stats.binom.cdf(k_arr[has_data], n_arr[has_data], r)
+    return p_value[()] if p_value.ndim == 0 else p_value
+
+
+# --------------------------------------------------------------------------
+# grouping of tied confidences
+# --------------------------------------------------------------------------
+
+
+def grouped_counts(confidence, error):
+    """Count accepted samples and errors at every distinct confidence threshold.
+
+    Samples are sorted once by decreasing confidence; tied confidences form a
+    single group, so the counts do not depend on row order.
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores; higher means more confident.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_groups,)
+        Distinct confidence values in strictly decreasing order.
+    n_acc : ndarray of shape (n_groups,)
+        ``n_acc[j]`` is the number of samples with
+        ``confidence >= thresholds[j]`` (strictly increasing, ends at
+        ``n_samples``).
+    k_acc : ndarray of shape (n_groups,)
+        ``k_acc[j]`` is the number of errors among those samples.
+
+    Examples
+    --------
+    >>> from selective_clf._bounds import grouped_counts
+    >>> t, n, k = grouped_counts([0.9, 0.6, 0.9, 0.7], [0, 1, 1, 0])
+    >>> t.tolist(), n.tolist(), k.tolist()
+    ([0.9, 0.7, 0.6], [2, 3, 4], [1, 1, 2])
+    """
+    confidence, error = _check_calibration(confidence, error)
+    return _grouped_counts(confidence, error)
+
+
+def _grouped_counts(confidence, error):
+    """Unchecked core of :func:`grouped_counts`."""
+    order = np.argsort(confidence, kind="stable")[::-1]
+    conf_sorted = confidence[order]
+    cum_errors = np.cumsum(error[order])
+    # last position of each group of equal confidences in the descending order
+    last = np.flatnonzero(np.append(conf_sorted[1:] != conf_sorted[:-1], True))
+    return conf_sorted[last], last + 1, cum_errors[last]
+
+
+def _counts_at(thresholds, group_thresholds, group_n, group_k):
+    """Count accepted samples and errors at given thresholds from grouped counts."""
+    # group_thresholds is decreasing; count groups with threshold >= t
+    n_groups = np.searchsorted(-group_thresholds, -thresholds, side="right")
+    padded_n = np.concatenate(([0], group_n))
+    padded_k = np.concatenate(([0], group_k))
+    return padded_n[n_groups], padded_k[n_groups]
+
+
+def _infeasible(n_calibration):
+    return ThresholdSelection(
+        threshold=np.inf,
+        risk_bound=np.nan,
+        coverage=0.0,
+        empirical_risk=np.nan,
+        feasible=False,
+        n_calibration=int(n_calibration),
+        n_accepted=0,
+    )
+
+
+def _selection(threshold, risk_bound, n_acc, k_acc, n_calibration):
+    return ThresholdSelection(
+        threshold=float(threshold),
+        risk_bound=float(risk_bound),
+        coverage=float(n_acc) / n_calibration,
+        empirical_risk=float(k_acc) / float(n_acc),
+        feasible=True,
+        n_calibration=int(n_calibration),
+        n_accepted=int(n_acc),
+    )
+
+
+# --------------------------------------------------------------------------
+# Selection with Guaranteed Risk
+# --------------------------------------------------------------------------
+
+
+def select_threshold_sgr(confidence, error, *, target_risk, delta):
+    """Choose a threshold by Selection with Guaranteed Risk (SGR) binary search.
+
+    Implements Algorithm 1 of Geifman & El-Yaniv (2017) on the distinct
+    confidence values, with three deliberate changes (the first two are the
+    ones that matter):
+
+    1. **Best feasible iterate.** The paper and its reference code return the
+       *last* iterate, whose bound may exceed ``target_risk``. Here the
+       returned threshold is the feasible iterate (bound ``<= target_risk``)
+       with the largest coverage; if no iterate is feasible everything is
+       rejected.
+    2. **Search space.** Let ``G`` be the number of distinct confidences
+       (``G = m`` without ties). The paper's index ``z`` runs over
+       ``1..m`` in increasing confidence and its ceiling-midpoint rule never
+       tests ``z = 1`` (full coverage). We search over ``G + 1`` positions:
+       the ``G`` groups plus a never-tested sentinel below the lowest
+       confidence, so every group, including full coverage, is reachable.
+       In decreasing-confidence group indices: ``lo, hi = 0, G``; test
+       ``j = (lo + hi) // 2``; feasible moves ``lo = j`` (more coverage),
+       infeasible moves ``hi = j`` (less coverage).
+    3. **Feasibility** is ``bound <= target_risk`` (the paper writes ``<``).
+
+    Exactly as in the paper, ``m`` is the number of calibration samples, the
+    search runs for at most ``k = ceil(log2 m)`` steps (``k = 1`` when
+    ``m = 1``) and every step uses the Clopper-Pearson bound at level
+    ``delta / k``, so a union bound over the at most ``k`` evaluated bounds
+    gives the ``1 - delta`` guarantee. The loop stops early once the next
+    midpoint was already tested (the search has converged); a capped search
+    (possible only when ``G = m`` is a power of two) keeps the best feasible
+    iterate found so far. Only ``O(log m)`` bounds are evaluated.
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Desired upper bound on the selective risk, in (0, 1).
+    delta : float
+        Allowed failure probability of the guarantee, in (0, 1).
+
+    Returns
+    -------
+    result : ThresholdSelection
+        ``risk_bound`` is the Clopper-Pearson bound at level ``delta / k`` on
+        the accepted calibration set, i.e. the bound ``b*`` certified by the
+        search (``nan`` when infeasible).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import select_threshold_sgr
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> res = select_threshold_sgr(confidence, error, target_risk=0.1, delta=0.05)
+    >>> res.feasible, res.risk_bound <= 0.1, res.empirical_risk <= res.risk_bound
+    (True, True, True)
+    """
+    confidence, error = _check_calibration(confidence, error)
+    target_risk = _check_probability(target_risk, "target_risk")
+    delta = _check_probability(delta, "delta")
+    m = confidence.shape[0]
+    thresholds, n_acc, k_acc = _grouped_counts(confidence, error)
+    n_steps = max(1, math.ceil(math.log2(m)))
+    level = delta / n_steps
+
+    lo, hi = 0, thresholds.shape[0]
+    tested = set()
+    best = None
+    for _ in range(n_steps):
+        j = (lo + hi) // 2
+        if j in tested:
+            break
+        tested.add(j)
+        bound = float(clopper_pearson_upper(k_acc[j], n_acc[j], level))
+        if bound <= target_risk:
+            lo = j
+            if best is None or j > best[0]:
+                best = (j, bound)
+        else:
+            hi = j
+    if best is None:
+        return _infeasible(m)
+    j, bound = best
+    return _selection(thresholds[j], bound, n_acc[j], k_acc[j], m)
+
+
+# --------------------------------------------------------------------------
+# Learn then Test
+# --------------------------------------------------------------------------
+
+
+def select_threshold_ltt(
+    confidence,
+    error,
+    *,
+    target_risk,
+    delta,
+    fwer="fixed_sequence",
+    thresholds=None,
+):
+    """Choose a reject threshold by Learn then Test (LTT).
+
+    Each candidate threshold ``t`` is a null hypothesis
+    ``H_t: R(t) > target_risk`` where ``R(t) = P(error | confidence >= t)`` is
+    the selective risk. Conditional on the number ``n_t`` of calibration
+    samples accepted at ``t``, the accepted samples are an i.i.d. sample from
+    the accepted part of the distribution (this needs the calibration data to
+    be i.i.d./exchangeable with test data), so their error count is
+    ``Binomial(n_t, R(t))`` and ``binom.cdf(k_t, n_t, target_risk)`` is a
+    valid p-value (:func:`binomial_p_value`). The null hypotheses rejected
+    under family-wise error rate (FWER) control at level ``delta`` are
+    certified simultaneously with probability at least ``1 - delta``; the
+    certified threshold with the largest calibration coverage is returned.
+
+    Candidates are ordered from the most conservative (highest threshold,
+    smallest coverage) to the least. A candidate accepting so few calibration
+    samples that its p-value exceeds ``delta`` whatever the errors, i.e.
+    ``(1 - target_risk) ** n_t > delta`` (in particular ``n_t == 0``), is
+    dropped before testing: it can never be certified, and in fixed-sequence
+    testing it would stop the sequence at once, since the most conservative
+    candidates accept only a handful of samples. The drop depends on the
+    accepted counts only, never on the errors (the LTT reference code
+    similarly discards thresholds accepting fewer than 25-30 samples). As the
+    dropped set shrinks when ``target_risk`` grows, the fixed-sequence
+    coverage is non-decreasing in ``target_risk`` only for a fixed set of
+    testable candidates: a small candidate that becomes testable at a larger
+    target risk can fail and stop the sequence earlier.
+
+    The textbook LTT guarantee holds for a grid of ``thresholds`` fixed
+    before seeing the calibration data. The default candidates, the distinct
+    calibration confidences, are data-dependent; the guarantee then rests on
+    the conditional binomial argument above holding at the data-chosen
+    thresholds, which is the case when the risk is non-increasing in the
+    threshold (the first null candidate crossed accepts the samples above
+    the oracle threshold plus boundary samples whose error rate exceeds the
+    target). The test-suite checks the violation rate by simulation.
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Desired upper bound on the selective risk, in (0, 1).
+    delta : float
+        Allowed failure probability (FWER level), in (0, 1).
+    fwer : {"fixed_sequence", "holm", "bonferroni"}, default="fixed_sequence"
+        Family-wise error rate control:
+
+        - ``"fixed_sequence"``: test candidates in order, each at level
+          ``delta``, and stop at the first p-value ``> delta``; the certified
+          set is every candidate before the stop. Most powerful when the risk
+          decreases with the threshold, as is typical.
+        - ``"holm"``: Bonferroni-Holm step-down over all ``M`` candidates.
+        - ``"bonferroni"``: reject the nulls with p-value ``<= delta / M``.
+    thresholds : array-like of shape (n_thresholds,), default=None
+        Candidate thresholds (deduplicated and sorted internally). ``None``
+        uses the distinct calibration confidences.
+
+    Returns
+    -------
+    result : ThresholdSelection
+        ``risk_bound`` is a reporting number consistent with the test (the
+        guarantee itself is the FWER statement): for ``"fixed_sequence"`` the
+        running maximum of the Clopper-Pearson bounds at level ``delta`` over
+        the tested candidates up to the returned one, i.e. the smallest target
+        risk at which all of them still pass (``p <= delta`` iff the target
+        is at least that bound); for ``"holm"`` the
+        Clopper-Pearson bound at the Holm level ``delta / (M - i)`` at which it
+        was rejected (``i`` is its 0-based rank among the sorted p-values);
+        for ``"bonferroni"`` the bound at level ``delta / M``. Always
+        ``<= target_risk`` (up to rounding) when feasible, ``nan`` otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import select_threshold_ltt
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> res = select_threshold_ltt(confidence, error, target_risk=0.1, delta=0.05)
+    >>> res.feasible, res.risk_bound <= 0.1, res.n_accepted
+    (True, True, 148)
+    """
+    confidence, error = _check_calibration(confidence, error)
+    target_risk = _check_probability(target_risk, "target_risk")
+    delta = _check_probability(delta, "delta")
+    if not isinstance(fwer, str) or fwer not in _FWER_METHODS:
+        raise ValueError(f"fwer must be one of {_FWER_METHODS}, got {fwer!r}.")
+    m = confidence.shape[0]
+    group_t, group_n, group_k = _grouped_counts(confidence, error)
+
+    if thresholds is None:
+        cand_t, cand_n, cand_k = group_t, group_n, group_k
+    else:
+        cand_t = np.asarray(thresholds)
+        if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
+            raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
+        cand_t = cand_t.astype(np.float64)
+        if cand_t.ndim != 1 or cand_t.shape[0] == 0:
+            raise ValueError("thresholds must be a non-empty 1-D array.")
+        if np.any(np.isnan(cand_t)):
+            raise ValueError("thresholds must not contain NaN.")
+        cand_t = np.unique(cand_t)[::-1]
+        cand_n, cand_k = _counts_at(cand_t, group_t, group_n, group_k)
+
+    # drop candidates that cannot be certified even without any error
+    testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
+    cand_t, cand_n, cand_k = cand_t[testable], cand_n[testable], cand_k[testable]
+    if cand_t.shape[0] == 0:
+        return _infeasible(m)
+    p_values = binomial_p_value(cand_k, cand_n, target_risk)
+    n_cand = cand_t.shape[0]
+
+    if fwer == "fixed_sequence":
+        failed = np.flatnonzero(p_values > delta)
+        n_certified = failed[0] if failed.shape[0] else n_cand
+        if n_certified == 0:
+            return _infeasible(m)
+        j = n_certified - 1
+        # smallest r' for which candidates 0..j all pass: p_i(r') <= delta iff
+        # r' >= clopper_pearson_upper(k_i, n_i, delta)
+        bound = np.max(clopper_pearson_upper(cand_k[: j + 1], cand_n[: j + 1], delta))
+    elif fwer == "holm":
+        order = np.argsort(p_values, kind="stable")
+        levels = delta / (n_cand - np.arange(n_cand))
+        failed = np.flatnonzero(p_values[order] > levels)
+        n_rejected = failed[0] if failed.shape[0] else n_cand
+        if n_rejected == 0:
+            return _infeasible(m)
+        # coverage is non-decreasing along the candidate order: take the last
+        rank = np.argmax(order[:n_rejected])
+        j = order[rank]
+        bound = clopper_pearson_upper(cand_k[j], cand_n[j], levels[rank])
+    else:  # bonferroni
+        rejected = np.flatnonzero(p_values <= delta / n_cand)
+        if rejected.shape[0] == 0:
+            return _infeasible(m)
+        j = rejected[-1]
+        bound = clopper_pearson_upper(cand_k[j], cand_n[j], delta / n_cand)
+    return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)

@@ -1,0 +1,670 @@
+"""SelectiveClassifierCV: tune the reject threshold from one fit per fold."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import StratifiedShuffleSplit, check_cv
+from sklearn.utils import Bunch, _safe_indexing, indexable
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _num_samples, column_or_1d
+
+from ._bounds import select_threshold_ltt, select_threshold_sgr
+from ._classifier import BaseSelectiveClassifier, _get_estimator, _prediction_dtype
+from ._compat import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    _check_method_params,
+    _check_sample_weight,
+    _fit_context,
+    _routing_enabled,
+)
+from ._confidence import confidence_from_response, response_matrix
+from .metrics._curve import _ranked_counts
+
+RISK_METHODS = {
+    "ltt": dict(fwer="fixed_sequence"),
+    "ltt_holm": dict(fwer="holm"),
+    "sgr": None,
+}
+DEFAULT_SCORING_GRID = 100
+
+
+class GuaranteeWarning(UserWarning):
+    """The data protocol of a fit does not support its risk guarantee."""
+
+
+def _fit_and_collect(
+    estimator, X, y, *, train, val, fit_params, response_method, confidence
+):
+    """Fit on ``train`` (if any) and return confidences and predictions on ``val``.
+
+    Returns
+    -------
+    val : ndarray of int
+        Indices of the validation samples.
+    confidence : ndarray of shape (n_val,)
+        Out-of-fold confidences.
+    y_pred : ndarray of shape (n_val,)
+        Out-of-fold predictions without rejection.
+    """
+    if train is not None:
+        estimator.fit(
+            _safe_indexing(X, train),
+            _safe_indexing(y, train),
+            **_check_method_params(X, fit_params, indices=train),
+        )
+    X_val = _safe_indexing(X, val)
+    response = response_matrix(estimator, X_val, response_method)
+    conf = confidence_from_response(
+        response, confidence, response_method=response_method
+    )
+    y_pred = np.asarray(estimator.classes_)[response.argmax(axis=1)]
+    return val, conf, y_pred
+
+
+class _FixedPredictions(ClassifierMixin, BaseEstimator):
+    """Stand-in estimator whose ``predict`` returns given predictions.
+
+    It lets any scorer score the out-of-fold predictions at one candidate
+    threshold without refitting or re-predicting.
+    """
+
+    def __init__(self, y_pred, classes, reject_label):
+        self.y_pred = y_pred
+        self.classes_ = classes
+        self.reject_label_ = reject_label
+
+    def predict(self, X):
+        return self.y_pred
+
+
+class SelectiveClassifierCV(BaseSelectiveClassifier):
+    """Classifier with a reject option whose threshold is tuned by cross-validation.
+
+    One model is fitted per fold; the out-of-fold confidences and predictions
+    are collected once and the whole risk–coverage trade-off over every
+    candidate threshold comes from one sort. Exactly one objective is given:
+
+    - ``rejection_cost=c``: minimise ``(errors + c * rejections) / n``
+      (Chow's cost);
+    - ``target_coverage=rho``: the highest (so, with a confidence that ranks
+      errors last, the most accurate) threshold that still accepts at least
+      ``rho`` of the samples, set with the conformal quantile so that on
+      exchangeable data the expected rejection rate on new samples lies in
+      ``[1 - rho - 1/(n+1), 1 - rho]``;
+    - ``target_risk=r``: the largest coverage whose selective risk (error
+      rate among accepted samples) is at most ``r`` with probability at
+      least ``1 - delta``, certified on data the predicting model never saw
+      (see the data protocol below);
+    - ``scoring``: any scorer, evaluated at each candidate threshold on the
+      out-of-fold predictions (scorers from
+      :func:`selective_clf.metrics.make_selective_scorer` know the reject
+      label).
+
+    The fitted object predicts like a :class:`SelectiveClassifier` with
+    ``threshold=threshold_``.
+
+    Parameters
+    ----------
+    estimator : estimator instance, default=None
+        The classifier to wrap. ``None`` means
+        :class:`~sklearn.linear_model.LogisticRegression`. A
+        :class:`~sklearn.frozen.FrozenEstimator` is used as is and all data
+        given to :meth:`fit` is calibration data.
+
+    confidence : {"max_proba", "margin", "entropy"} or callable, \
+            default="max_proba"
+        The confidence score, as in :class:`SelectiveClassifier`.
+
+    response_method : {"auto", "predict_proba", "decision_function"}, \
+            default="auto"
+        Which method of ``estimator`` gives the response.
+
+    rejection_cost : float in [0, 1], default=None
+        Objective: cost of a rejection, an error costing 1. Also used by
+        :meth:`score` (0.5 when not given).
+
+    target_coverage : float in (0, 1], default=None
+        Objective: the fraction of samples that must be accepted.
+
+    target_risk : float in (0, 1), default=None
+        Objective: the highest acceptable selective risk, certified with
+        probability ``1 - delta``.
+
+    delta : float in (0, 1), default=0.05
+        Allowed probability that the certified risk bound fails
+        (``target_risk`` only).
+
+    method : {"ltt", "ltt_holm", "sgr"}, default="ltt"
+        How ``target_risk`` is certified:
+
+        - ``"ltt"``: Learn then Test (Angelopoulos et al. 2021) with binomial
+          p-values tested in fixed sequence, from the most confident
+          threshold down.
+        - ``"ltt_holm"``: Learn then Test with Bonferroni–Holm control over
+          all candidates.
+        - ``"sgr"``: Selection with Guaranteed Risk (Geifman & El-Yaniv
+          2017), a binary search with Clopper–Pearson bounds at level
+          ``delta / ceil(log2 n)``, keeping the best feasible iterate.
+
+        ``"ltt"`` is the default because it certified the largest coverage
+        at the same validity in our measurements (see ``benchmarks/``).
+
+    scoring : str or callable, default=None
+        Objective: a scorer name or callable ``scorer(estimator, X, y)``,
+        greater is better, evaluated on the out-of-fold predictions with
+        rejections at each candidate threshold.
+
+    thresholds : "auto", int or array-like, default="auto"
+        Candidate thresholds. ``"auto"``: every distinct out-of-fold
+        confidence value (and "reject everything"), except with ``scoring``,
+        where 100 quantiles of the confidences are used. An int: that many
+        quantiles. An array: those values.
+
+    cv : int, float, cross-validation generator or iterable, default=5
+        How out-of-fold predictions are made. An int gives a stratified
+        k-fold; a float in (0, 1) one stratified holdout split of that size
+        (the calibration set). Ignored for a ``FrozenEstimator``.
+
+    refit : bool, default=True
+        Whether the final model is refitted on all data. ``refit=False``
+        keeps the model trained on the training part of a single split.
+
+    n_jobs : int, default=None
+        Number of folds fitted in parallel, through joblib (any joblib
+        backend, e.g. dask, applies).
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the holdout split when ``cv`` is a float.
+
+    store_cv_results : bool, default=False
+        Whether to store the whole trade-off curve in ``cv_results_``.
+
+    reject_label : "auto", int, float or str, default="auto"
+        The label given to rejected samples, as in
+        :class:`SelectiveClassifier`.
+
+    Attributes
+    ----------
+    estimator_ : estimator instance
+        The fitted classifier used to predict.
+
+    threshold_ : float
+        The tuned threshold: samples with a confidence below it are rejected.
+        ``-inf`` means nothing is rejected; ``inf`` that everything is (no
+        threshold satisfied ``target_risk``).
+
+    best_score_ : float
+        The objective at ``threshold_`` on the out-of-fold data: ``1 - cost``
+        for ``rejection_cost``, the selective accuracy for
+        ``target_coverage``, the coverage for ``target_risk``, the score for
+        ``scoring``.
+
+    coverage_ : float
+        Fraction of out-of-fold (calibration) samples accepted at
+        ``threshold_``.
+
+    risk_ : float
+        Selective risk of the accepted out-of-fold samples (nan if none).
+
+    risk_bound_ : float
+        With ``target_risk``: the certified upper bound on the selective risk
+        at ``threshold_`` (nan when nothing could be certified). Otherwise
+        not set.
+
+    cv_results_ : dict of ndarrays
+        With ``store_cv_results=True``: ``"thresholds"`` (ascending),
+        ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    reject_label_ : int, float or str
+        The label given to rejected samples.
+
+    response_method_ : str
+        The method of ``estimator_`` used for the response.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`, when the wrapped
+        estimator exposes it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when the wrapped estimator
+        exposes them.
+
+    See Also
+    --------
+    SelectiveClassifier : Reject option with a fixed threshold.
+    sklearn.model_selection.TunedThresholdClassifierCV : Tunes the binary
+        decision threshold (no reject option).
+
+    Notes
+    -----
+    **Data protocol of the risk guarantee.** The bound holds for a model
+    whose threshold was certified on samples it never saw. That is the case
+    for a :class:`~sklearn.frozen.FrozenEstimator` (all data given to
+    :meth:`fit` is calibration data) and for a float ``cv`` with
+    ``refit=False`` (the model trained on the rest is kept). With
+    ``refit=True`` the final model is trained on the calibration samples too,
+    and with k-fold ``cv`` the threshold is certified on the fold models, not
+    on the final one: both fit with a :class:`GuaranteeWarning`.
+
+    ``sample_weight`` is passed to the estimator's ``fit`` and weights the
+    ``rejection_cost`` and ``scoring`` objectives; ``target_coverage`` and
+    ``target_risk`` count samples, as their guarantees are about counts.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from selective_clf import SelectiveClassifierCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> clf = SelectiveClassifierCV(model, rejection_cost=0.1).fit(X, y)
+    >>> round(float(clf.threshold_), 3), round(clf.coverage_, 3)
+    (0.658, 0.967)
+    >>> guaranteed = SelectiveClassifierCV(
+    ...     model, target_risk=0.02, delta=0.05, cv=0.5, refit=False,
+    ...     random_state=0,
+    ... ).fit(X, y)
+    >>> round(guaranteed.coverage_, 3), round(guaranteed.risk_bound_, 3)
+    (0.884, 0.02)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSelectiveClassifier._parameter_constraints,
+        "rejection_cost": [Interval(Real, 0, 1, closed="both"), None],
+        "target_coverage": [Interval(Real, 0, 1, closed="right"), None],
+        "target_risk": [Interval(Real, 0, 1, closed="neither"), None],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "method": [StrOptions(set(RISK_METHODS))],
+        "scoring": [str, callable, None],
+        "thresholds": [
+            StrOptions({"auto"}),
+            Interval(Integral, 2, None, closed="left"),
+            "array-like",
+        ],
+        "cv": ["cv_object", Interval(RealNotInt, 0.0, 1.0, closed="neither")],
+        "refit": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "store_cv_results": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        confidence="max_proba",
+        response_method="auto",
+        rejection_cost=None,
+        target_coverage=None,
+        target_risk=None,
+        delta=0.05,
+        method="ltt",
+        scoring=None,
+        thresholds="auto",
+        cv=5,
+        refit=True,
+        n_jobs=None,
+        random_state=None,
+        store_cv_results=False,
+        reject_label="auto",
+    ):
+        self.estimator = estimator
+        self.confidence = confidence
+        self.response_method = response_method
+        self.rejection_cost = rejection_cost
+        self.target_coverage = target_coverage
+        self.target_risk = target_risk
+        self.delta = delta
+        self.method = method
+        self.scoring = scoring
+        self.thresholds = thresholds
+        self.cv = cv
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.store_cv_results = store_cv_results
+        self.reject_label = reject_label
+
+    def _objective(self):
+        given = [
+            name
+            for name in ("rejection_cost", "target_coverage", "target_risk", "scoring")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            problem = "none was given" if not given else f"got {', '.join(given)}"
+            raise ValueError(
+                "SelectiveClassifierCV needs exactly one objective among "
+                "rejection_cost, target_coverage, target_risk and scoring; "
+                f"{problem}."
+            )
+        return given[0]
+
+    def _splits(self, X, y, split_params):
+        """Return (final-model mode, list of (train, val) splits)."""
+        if isinstance(_get_estimator(self.estimator), FrozenEstimator):
+            return "frozen", [(None, np.arange(_num_samples(X)))]
+        if isinstance(self.cv, Real) and 0 < self.cv < 1:
+            cv = StratifiedShuffleSplit(
+                n_splits=1, test_size=self.cv, random_state=self.random_state
+            )
+        else:
+            cv = check_cv(self.cv, y=y, classifier=True)
+        splits = list(cv.split(X, y, **split_params))
+        if not self.refit and len(splits) > 1:
+            raise ValueError(
+                f"refit=False keeps the model of a single split, but cv gives "
+                f"{len(splits)} splits. Use a float cv (a holdout fraction) or "
+                "refit=True."
+            )
+        return ("refit" if self.refit else "keep"), splits
+
+    def _warn_protocol(self, mode, n_splits):
+        if self.target_risk is None or mode in ("frozen", "keep"):
+            return
+        if n_splits > 1:
+            why = (
+                f"the threshold is certified on out-of-fold predictions of {n_splits} "
+                "fold models, not on the final model refitted on all data"
+            )
+        else:
+            why = "the final model is refitted on the calibration samples"
+        warnings.warn(
+            f"The risk guarantee does not hold for the fitted model: {why}. For a "
+            "guarantee, use a float cv (e.g. cv=0.3) with refit=False, or pass a "
+            "pre-trained model as FrozenEstimator(model) with calibration data "
+            "it never saw.",
+            GuaranteeWarning,
+            stacklevel=3,
+        )
+
+    def _route(self, sample_weight, fit_params):
+        if _routing_enabled():
+            return process_routing(
+                self, "fit", sample_weight=sample_weight, **fit_params
+            )
+        estimator_fit = dict(fit_params)
+        weight = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return Bunch(
+            estimator=Bunch(fit={**estimator_fit, **weight}),
+            splitter=Bunch(split={}),
+            scorer=Bunch(score=weight),
+        )
+
+    @_fit_context(
+        # SelectiveClassifierCV.estimator is not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the model(s) and tune the reject threshold.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training (and calibration) data.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, for the estimator's ``fit`` and the
+            ``rejection_cost`` / ``scoring`` objectives.
+
+        **fit_params : dict
+            Other parameters for the estimator's ``fit``, routed with
+            metadata routing if enabled, else passed to it.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        objective = self._objective()
+        self._check_fit_target(y)
+        X, y = indexable(X, y)
+        y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        routed = self._route(sample_weight, fit_params)
+        base = _get_estimator(self.estimator)
+        mode, splits = self._splits(X, y, routed.splitter.split)
+        self._warn_protocol(mode, len(splits))
+        response_method = self._check_response_method(base)
+
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_and_collect)(
+                base if mode == "frozen" else clone(base),
+                X,
+                y,
+                train=train,
+                val=val,
+                fit_params=routed.estimator.fit,
+                response_method=response_method,
+                confidence=self.confidence,
+            )
+            for train, val in splits
+        )
+        val = np.concatenate([r[0] for r in results])
+        confidence = np.concatenate([r[1] for r in results]).astype(np.float64)
+        y_pred = np.concatenate([r[2] for r in results])
+        y_val = np.asarray(_safe_indexing(y, val))
+        errors = y_pred != y_val
+        # sample_weight is consumed here for the objective; a user scorer gets
+        # what is routed to it.
+        scorer_params = routed.scorer.score if "scorer" in routed else {}
+        score_params = _check_method_params(X, scorer_params, indices=val)
+        weights = (
+            None
+            if sample_weight is None
+            else np.asarray(_safe_indexing(sample_weight, val), dtype=np.float64)
+        )
+
+        if mode == "frozen":
+            self.estimator_ = base
+        elif mode == "keep":
+            train = splits[0][0]
+            self.estimator_ = clone(base).fit(
+                _safe_indexing(X, train),
+                _safe_indexing(y, train),
+                **_check_method_params(X, routed.estimator.fit, indices=train),
+            )
+        else:
+            self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
+        self._set_fitted_attributes()
+
+        choose = getattr(self, f"_choose_{objective}")
+        thresholds, objective_values, best = choose(
+            confidence,
+            errors,
+            weights,
+            y_val=y_val,
+            y_pred=y_pred,
+            score_params=score_params,
+        )
+        self.threshold_ = float(thresholds[best])
+        self.best_score_ = float(objective_values[best])
+        accepted = confidence >= self.threshold_
+        self.coverage_ = float(accepted.mean())
+        self.risk_ = float(errors[accepted].mean()) if accepted.any() else float("nan")
+        if self.store_cv_results:
+            coverage, risk = _coverage_and_risk(confidence, errors, thresholds)
+            order = np.argsort(thresholds, kind="stable")
+            self.cv_results_ = {
+                "thresholds": thresholds[order],
+                "coverage": coverage[order],
+                "risk": risk[order],
+                "objective": objective_values[order],
+            }
+        return self
+
+    # -- candidate thresholds and objectives --------------------------------
+
+    def _candidates(self, confidence, errors, weights):
+        """Candidate thresholds (descending) with weighted accepted/error sums."""
+        distinct, accepted, accepted_errors = _ranked_counts(
+            errors, confidence, weights
+        )
+        total = accepted[-1]
+        if isinstance(self.thresholds, str):  # "auto": every distinct value
+            thresholds = np.concatenate([[np.inf], distinct])
+            accepted = np.concatenate([[0.0], accepted])
+            accepted_errors = np.concatenate([[0.0], accepted_errors])
+            thresholds[-1] = -np.inf  # the lowest value accepts everything
+            return thresholds, accepted, accepted_errors, total
+        grid = self._grid(confidence)[::-1]
+        # counts at grid value g: those of the smallest distinct value >= g.
+        position = np.searchsorted(-distinct, -grid, side="right") - 1
+        inside = position >= 0
+        acc = np.where(inside, accepted[np.maximum(position, 0)], 0.0)
+        err = np.where(inside, accepted_errors[np.maximum(position, 0)], 0.0)
+        return grid, acc, err, total
+
+    def _grid(self, confidence, default=None):
+        """Ascending grid of candidate thresholds from the ``thresholds`` param."""
+        if isinstance(self.thresholds, str):  # "auto"
+            n_quantiles = default
+        elif isinstance(self.thresholds, Integral):
+            n_quantiles = self.thresholds
+        else:
+            grid = np.unique(np.asarray(self.thresholds, dtype=np.float64))
+            if np.isnan(grid).any():
+                raise ValueError("thresholds must not contain NaN.")
+            return grid
+        return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))
+
+    def _choose_rejection_cost(self, confidence, errors, weights, **_):
+        thresholds, accepted, accepted_errors, total = self._candidates(
+            confidence, errors, weights
+        )
+        cost = (accepted_errors + self.rejection_cost * (total - accepted)) / total
+        # ties: the lowest cost with the largest coverage (latest candidate).
+        best = len(cost) - 1 - np.argmin(cost[::-1])
+        return thresholds, 1.0 - cost, best
+
+    def _choose_target_coverage(self, confidence, errors, weights, **_):
+        thresholds, accepted, accepted_errors, _ = self._candidates(
+            confidence, errors, None
+        )
+        n = confidence.shape[0]
+        # Conformal quantile: reject below the k-th smallest confidence, so
+        # that a new exchangeable sample is rejected with probability
+        # k / (n + 1) <= 1 - target_coverage (ties only lower it). A lower
+        # threshold whose calibration accuracy happens to be higher is not
+        # taken: that is noise, and it would spend the rejection budget less.
+        k = int(np.floor((1.0 - self.target_coverage) * (n + 1)))
+        limit = -np.inf if k == 0 else np.sort(confidence)[k - 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            accuracy = np.where(accepted > 0, 1.0 - accepted_errors / accepted, 0.0)
+        best = int(np.flatnonzero(thresholds <= limit)[0])
+        if k == 0:
+            best = len(thresholds) - 1  # accept everything: threshold -inf
+        return thresholds, accuracy, best
+
+    def _choose_target_risk(self, confidence, errors, weights, **_):
+        if self.method == "sgr":
+            selection = select_threshold_sgr(
+                confidence, errors, target_risk=self.target_risk, delta=self.delta
+            )
+        else:
+            grid = None if isinstance(self.thresholds, str) else self._grid(confidence)
+            selection = select_threshold_ltt(
+                confidence,
+                errors,
+                target_risk=self.target_risk,
+                delta=self.delta,
+                thresholds=grid,
+                **RISK_METHODS[self.method],
+            )
+        if not selection.feasible:
+            warnings.warn(
+                f"No threshold keeps the selective risk below {self.target_risk} "
+                f"with probability {1 - self.delta:.3g} on these "
+                f"{confidence.shape[0]} calibration samples, so the model rejects "
+                "everything. Allow a larger target_risk or delta, or calibrate on "
+                "more data.",
+                GuaranteeWarning,
+                stacklevel=4,
+            )
+        self.risk_bound_ = float(selection.risk_bound)
+        thresholds = np.array([selection.threshold])
+        return thresholds, np.array([selection.coverage]), 0
+
+    def _choose_scoring(
+        self, confidence, errors, weights, *, y_val, y_pred, score_params
+    ):
+        scorer = check_scoring(self.estimator_, scoring=self.scoring)
+        grid = self._grid(confidence, default=DEFAULT_SCORING_GRID)
+        thresholds = np.concatenate([grid[::-1], [-np.inf]])[::-1]
+        classes = np.asarray(self.classes_)
+        dtype = _prediction_dtype(classes, self.reject_label_)
+        scores = np.empty(thresholds.shape[0])
+        for i, threshold in enumerate(thresholds):
+            y_sel = y_pred.astype(dtype)
+            y_sel[confidence < threshold] = self.reject_label_
+            stand_in = _FixedPredictions(y_sel, classes, self.reject_label_)
+            scores[i] = scorer(stand_in, y_sel.reshape(-1, 1), y_val, **score_params)
+        # ties: the largest coverage (lowest threshold, first in ascending order)
+        return thresholds, scores, int(np.argmax(scores))
+
+    def _decision_threshold(self):
+        return np.full(len(self.classes_), self.threshold_)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to the estimator's ``fit``, the splitter's
+            ``split`` and the scorer; ``sample_weight`` is consumed by
+            :meth:`fit` (objective) and :meth:`score`.
+        """
+        router = (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=_get_estimator(self.estimator),
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+            .add(
+                splitter=check_cv(self.cv if not isinstance(self.cv, float) else 5),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )
+        if self.scoring is not None:
+            router.add(
+                scorer=check_scoring(
+                    _get_estimator(self.estimator), scoring=self.scoring
+                ),
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        return router
+
+
+def _coverage_and_risk(confidence, errors, thresholds):
+    """Unweighted coverage and selective risk at each threshold."""
+    conf_sorted = np.sort(confidence)
+    err_sorted = errors[np.argsort(confidence, kind="stable")]
+    n = confidence.shape[0]
+    errors_above = np.concatenate([np.cumsum(err_sorted[::-1])[::-1], [0]])
+    start = np.searchsorted(conf_sorted, thresholds, side="left")
+    accepted = n - start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        risk = np.where(accepted > 0, errors_above[start] / accepted, np.nan)
+    return accepted / n, risk

@@ -1,0 +1,320 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, make_scorer
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
+from selective_clf._bounds import select_threshold_ltt, select_threshold_sgr
+
+from ._helpers import ProbaFromColumns
+
+
+def _frozen_oracle(n, seed, n_decimals=2):
+    """Binary data with tied probabilities, and a frozen model returning them."""
+    rng = np.random.default_rng(seed)
+    p1 = np.round(rng.uniform(size=n), n_decimals)
+    y = (rng.uniform(size=n) < p1).astype(int)
+    X = np.column_stack([1 - p1, p1])
+    model = FrozenEstimator(ProbaFromColumns().fit(X, [0, 1]))
+    return X, y, model
+
+
+def _oof(X, y):
+    """Confidence and errors of the ProbaFromColumns model on (X, y)."""
+    confidence = X.max(axis=1)
+    errors = X.argmax(axis=1) != y
+    return confidence, errors
+
+
+def _brute_candidates(confidence):
+    return np.concatenate([np.unique(confidence), [np.inf]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("cost", [0.0, 0.1, 0.3, 0.5])
+def test_rejection_cost_matches_brute_force(seed, cost):
+    """The cost objective equals a threshold-by-threshold scan (with ties)."""
+    X, y, model = _frozen_oracle(60, seed)
+    w = np.random.default_rng(seed).uniform(0.5, 2.0, size=len(y))
+    clf = SelectiveClassifierCV(model, rejection_cost=cost).fit(X, y, sample_weight=w)
+    confidence, errors = _oof(X, y)
+    best = None
+    for t in _brute_candidates(confidence):
+        acc = confidence >= t
+        value = (np.sum(w * (errors & acc)) + cost * np.sum(w * ~acc)) / w.sum()
+        if (
+            best is None
+            or value < best[0] - 1e-12
+            or (abs(value - best[0]) <= 1e-12 and acc.sum() > best[1].sum())
+        ):
+            best = (value, acc)
+    accepted = X.max(axis=1) >= clf.threshold_
+    np.testing.assert_array_equal(accepted, best[1])
+    assert clf.best_score_ == pytest.approx(1 - best[0])
+    np.testing.assert_array_equal(clf.predict(X) != -1, best[1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("target", [0.5, 0.8, 0.95, 1.0])
+def test_target_coverage_matches_brute_force(seed, target):
+    """Coverage objective: the highest threshold within the conformal limit."""
+    X, y, model = _frozen_oracle(50, seed)
+    clf = SelectiveClassifierCV(model, target_coverage=target).fit(X, y)
+    confidence, errors = _oof(X, y)
+    n = len(y)
+    k = int(np.floor((1 - target) * (n + 1)))
+    # scan thresholds from the top: the first whose rejections stay below k.
+    expected = np.ones(n, dtype=bool)
+    for t in np.unique(confidence)[::-1]:
+        if k >= 1 and (confidence < t).sum() <= k - 1:
+            expected = confidence >= t
+            break
+    np.testing.assert_array_equal(confidence >= clf.threshold_, expected)
+    assert clf.best_score_ == pytest.approx(1 - errors[expected].mean())
+    assert clf.coverage_ >= target - 1 / (n + 1)
+
+
+@pytest.mark.parametrize(
+    "method, reference",
+    [
+        ("ltt", lambda c, e: select_threshold_ltt(c, e, target_risk=0.2, delta=0.1)),
+        (
+            "ltt_holm",
+            lambda c, e: select_threshold_ltt(
+                c, e, target_risk=0.2, delta=0.1, fwer="holm"
+            ),
+        ),
+        ("sgr", lambda c, e: select_threshold_sgr(c, e, target_risk=0.2, delta=0.1)),
+    ],
+)
+def test_target_risk_uses_the_certified_selection(method, reference):
+    """target_risk returns the bounds module's certified threshold and bound."""
+    X, y, model = _frozen_oracle(400, 0)
+    clf = SelectiveClassifierCV(model, target_risk=0.2, delta=0.1, method=method).fit(
+        X, y
+    )
+    expected = reference(*_oof(X, y))
+    assert expected.feasible
+    assert clf.threshold_ == expected.threshold
+    assert clf.risk_bound_ == pytest.approx(expected.risk_bound)
+    assert clf.risk_bound_ <= 0.2
+    assert clf.coverage_ == pytest.approx(expected.coverage)
+
+
+def test_scoring_matches_brute_force_over_grid():
+    """A scorer is evaluated at each grid threshold on the out-of-fold data."""
+    X, y, model = _frozen_oracle(80, 1)
+    grid = np.linspace(0.5, 1.0, 11)
+    scorer = make_scorer(f1_score, average="macro")
+    clf = SelectiveClassifierCV(
+        model, scoring=scorer, thresholds=grid, store_cv_results=True
+    ).fit(X, y)
+    confidence = X.max(axis=1)
+    y_base = X.argmax(axis=1)
+    expected = []
+    for t in np.concatenate([[-np.inf], grid]):
+        y_sel = np.where(confidence >= t, y_base, -1)
+        expected.append(f1_score(y, y_sel, average="macro"))
+    np.testing.assert_allclose(clf.cv_results_["objective"], expected)
+    assert clf.threshold_ == np.concatenate([[-np.inf], grid])[np.argmax(expected)]
+
+
+def test_same_threshold_as_grid_search():
+    """With equal folds, the cost objective picks GridSearchCV's threshold."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[:565]), y[:565]  # 5 folds of 113
+    model = LogisticRegression()
+    grid = np.round(np.linspace(0.5, 0.995, 12), 3)
+    cv = KFold(5, shuffle=True, random_state=0)
+    tuned = SelectiveClassifierCV(
+        model, rejection_cost=0.1, thresholds=grid, cv=cv
+    ).fit(X, y)
+    search = GridSearchCV(
+        SelectiveClassifier(model, rejection_cost=0.1), {"threshold": grid}, cv=cv
+    ).fit(X, y)
+    assert tuned.threshold_ == search.best_params_["threshold"]
+    assert tuned.best_score_ == pytest.approx(search.best_score_)
+
+
+def test_conformal_coverage_holds_on_new_samples():
+    """Mean rejection rate on new data is at most 1 - rho + 1/(n+1)."""
+    rho, n, reps = 0.8, 60, 300
+    rng = np.random.default_rng(0)
+    rates = []
+    for _ in range(reps):
+        p1 = rng.uniform(size=n + 2000)
+        X = np.column_stack([1 - p1, p1])
+        y = (rng.uniform(size=n + 2000) < p1).astype(int)
+        model = FrozenEstimator(ProbaFromColumns().fit(X[:2], [0, 1]))
+        clf = SelectiveClassifierCV(model, target_coverage=rho).fit(X[:n], y[:n])
+        rates.append(np.mean(X[n:].max(axis=1) < clf.threshold_))
+    mc_error = 3 * np.std(rates) / np.sqrt(reps)
+    assert np.mean(rates) <= 1 - rho + 1 / (n + 1) + mc_error
+    assert np.mean(rates) >= 1 - rho - 1 / (n + 1) - mc_error
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["ltt", "ltt_holm", "sgr"])
+def test_target_risk_guarantee_holds_in_simulation(method):
+    """Known posteriors: the true risk exceeds r at most delta of the time."""
+    r, delta, m, reps = 0.1, 0.05, 1000, 200
+    rng = np.random.default_rng(1)
+    violations, coverages = 0, []
+    for _ in range(reps):
+        # confidence c ~ U(0.5, 1), error with probability 1 - c: the true
+        # selective risk above t is (1 - t) / 2 and the coverage 2 (1 - t).
+        p1 = rng.uniform(size=m)
+        X = np.column_stack([1 - p1, p1])
+        y = (rng.uniform(size=m) < p1).astype(int)
+        model = FrozenEstimator(ProbaFromColumns().fit(X[:2], [0, 1]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf = SelectiveClassifierCV(
+                model, target_risk=r, delta=delta, method=method
+            ).fit(X, y)
+        t = min(max(clf.threshold_, 0.5), 1.0)
+        violations += (1 - t) / 2 > r
+        coverages.append(2 * (1 - t))
+    se = np.sqrt(delta * (1 - delta) / reps)
+    assert violations / reps <= delta + 3 * se
+    assert 0 < np.mean(coverages) <= 0.4  # the oracle coverage is 0.4
+
+
+def test_infeasible_target_risk_warns_and_rejects_everything():
+    """No certifiable threshold: a warning, and every prediction is rejected."""
+    X, y, model = _frozen_oracle(30, 0)
+    with pytest.warns(GuaranteeWarning, match="rejects everything"):
+        clf = SelectiveClassifierCV(model, target_risk=0.01).fit(X, y)
+    assert clf.threshold_ == np.inf
+    assert np.isnan(clf.risk_bound_)
+    assert (clf.predict(X) == -1).all()
+
+
+@pytest.mark.parametrize(
+    "params, expectation",
+    [
+        ({"cv": 5, "refit": True}, "fold models"),
+        ({"cv": 0.3, "refit": True}, "refitted on the calibration samples"),
+    ],
+)
+def test_refitting_on_calibration_data_warns(params, expectation):
+    """A protocol that voids the guarantee is named in a warning."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    with pytest.warns(GuaranteeWarning, match=expectation):
+        SelectiveClassifierCV(model, target_risk=0.05, random_state=0, **params).fit(
+            X, y
+        )
+
+
+def test_holdout_without_refit_keeps_the_split_model():
+    """cv=float, refit=False: the model is trained on the rest, no warning."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = SelectiveClassifierCV(
+            model, target_risk=0.05, cv=0.4, refit=False, random_state=0
+        ).fit(X, y)
+    assert clf.risk_bound_ <= 0.05
+    # the kept model was trained on 60% of the data only
+    full = clone_fit(model, X, y)
+    assert not np.allclose(clf.estimator_[-1].coef_, full[-1].coef_)
+
+
+def clone_fit(model, X, y):
+    from sklearn.base import clone
+
+    return clone(model).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({}, "exactly one objective"),
+        ({"rejection_cost": 0.1, "target_risk": 0.1}, "exactly one objective"),
+        ({"target_coverage": 1.5}, "target_coverage"),
+        ({"target_risk": 0.0}, "target_risk"),
+        ({"rejection_cost": 0.1, "cv": 5, "refit": False}, "single split"),
+        ({"rejection_cost": 0.1, "method": "bonferoni"}, "method"),
+        ({"rejection_cost": 0.1, "thresholds": [0.5, np.nan]}, "NaN"),
+    ],
+)
+def test_bad_configuration_errors(params, match):
+    """Missing, conflicting or invalid objectives fail at fit with a clear error."""
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=match):
+        SelectiveClassifierCV(LogisticRegression(max_iter=1000), **params).fit(X, y)
+
+
+def test_store_cv_results_curve_is_consistent():
+    """cv_results_ holds ascending thresholds with their coverage and risk."""
+    X, y, model = _frozen_oracle(100, 3)
+    clf = SelectiveClassifierCV(model, rejection_cost=0.2, store_cv_results=True).fit(
+        X, y
+    )
+    res = clf.cv_results_
+    assert np.all(np.diff(res["thresholds"]) > 0)
+    assert np.all(np.diff(res["coverage"]) <= 0)
+    confidence, errors = _oof(X, y)
+    for t, cov, risk in zip(
+        res["thresholds"], res["coverage"], res["risk"], strict=True
+    ):
+        acc = confidence >= t
+        assert cov == pytest.approx(acc.mean())
+        if acc.any():
+            assert risk == pytest.approx(errors[acc].mean())
+
+
+def test_parallel_folds_give_the_same_result():
+    """n_jobs=2 gives exactly the n_jobs=1 threshold."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    one = SelectiveClassifierCV(model, rejection_cost=0.2).fit(X, y)
+    two = SelectiveClassifierCV(model, rejection_cost=0.2, n_jobs=2).fit(X, y)
+    assert one.threshold_ == two.threshold_
+
+
+def test_behaves_as_selective_classifier_in_pipeline_and_search():
+    """Pipeline, score, and GridSearchCV over inner parameters work."""
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(),
+        SelectiveClassifierCV(LogisticRegression(), rejection_cost=0.2),
+    )
+    search = GridSearchCV(pipe, {"selectiveclassifiercv__estimator__C": [0.1, 1]}, cv=3)
+    search.fit(X, y)
+    tuned = search.best_estimator_[-1]
+    fixed = SelectiveClassifier(tuned.estimator_, threshold=tuned.threshold_)
+    fixed.estimator_ = tuned.estimator_
+    fixed.reject_label_ = tuned.reject_label_
+    fixed.response_method_ = tuned.response_method_
+    Xt = search.best_estimator_[0].transform(X)
+    np.testing.assert_array_equal(tuned.predict(Xt), fixed.predict(Xt))
+    assert 0 <= search.score(X, y) <= 1
+
+
+def test_metadata_routing_sample_weight_and_groups():
+    """sample_weight reaches the estimator; groups reach the splitter."""
+    X, y = load_breast_cancer(return_X_y=True)
+    groups = np.arange(len(y)) % 7
+    w = np.linspace(0.5, 1.5, len(y))
+    X = StandardScaler().fit_transform(X)
+    with config_context(enable_metadata_routing=True):
+        base = LogisticRegression().set_fit_request(sample_weight=True)
+        clf = SelectiveClassifierCV(base, rejection_cost=0.2, cv=GroupKFold(3))
+        clf.fit(X, y, sample_weight=w, groups=groups)
+        expected = LogisticRegression().fit(X, y, sample_weight=w)
+        np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
+        with pytest.raises(ValueError, match="groups"):
+            SelectiveClassifierCV(
+                LogisticRegression(), rejection_cost=0.2, cv=GroupKFold(3)
+            ).fit(X, y)
