@@ -113,6 +113,13 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
         X, y, name = _load_bundled(data)
     else:
         X, y, name = _load_csv(data, target)
+    from sklearn.utils.multiclass import type_of_target
+
+    if type_of_target(y) not in ("binary", "multiclass"):
+        raise CLIError(
+            f"the target looks {type_of_target(y)}, not like class labels; the demo "
+            "needs a classification target"
+        )
     classes, counts = np.unique(y, return_counts=True)
     if classes.shape[0] < 2:
         raise CLIError(f"the target has a single class ({classes[0]!r}); need two+")
@@ -242,7 +249,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         run_demo(args.data, target=args.target, output=args.output, seed=args.seed)
-    except CLIError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (CLIError, ValueError, OSError) as exc:
+        # one line, no traceback: the message names the problem
+        print(f"error: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     return 0
