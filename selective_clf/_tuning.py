@@ -356,17 +356,19 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         return given[0]
 
+    def _get_cv(self, y=None):
+        """Return the splitter: one stratified holdout split for a float ``cv``."""
+        if isinstance(self.cv, Real) and 0 < self.cv < 1:
+            return StratifiedShuffleSplit(
+                n_splits=1, test_size=self.cv, random_state=self.random_state
+            )
+        return check_cv(self.cv, y=y, classifier=True)
+
     def _splits(self, X, y, split_params):
         """Return (final-model mode, list of (train, val) splits)."""
         if isinstance(_get_estimator(self.estimator), FrozenEstimator):
             return "frozen", [(None, np.arange(_num_samples(X)))]
-        if isinstance(self.cv, Real) and 0 < self.cv < 1:
-            cv = StratifiedShuffleSplit(
-                n_splits=1, test_size=self.cv, random_state=self.random_state
-            )
-        else:
-            cv = check_cv(self.cv, y=y, classifier=True)
-        splits = list(cv.split(X, y, **split_params))
+        splits = list(self._get_cv(y).split(X, y, **split_params))
         if not self.refit and len(splits) > 1:
             raise ValueError(
                 f"refit=False keeps the model of a single split, but cv gives "
@@ -643,7 +645,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
             .add(
-                splitter=check_cv(self.cv if not isinstance(self.cv, float) else 5),
+                splitter=self._get_cv(),
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
