@@ -5,11 +5,20 @@ here keeps the blast radius of such a move to this file.
 """
 
 from sklearn.base import _fit_context
+
+# ``_BaseScorer`` gives our scorers what sklearn's own scorers have: metadata
+# routing (``set_score_request``), sample_weight forwarding in cross_validate /
+# GridSearchCV, and the shared predict cache of multi-metric scoring.
+from sklearn.metrics._scorer import _BaseScorer
+
+# ``validate_params`` and its constraints: what every sklearn.metrics function uses.
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    Options,
     RealNotInt,
     StrOptions,
+    validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
@@ -21,11 +30,14 @@ from sklearn.utils.validation import (
 __all__ = [
     "HasMethods",
     "Interval",
+    "Options",
     "RealNotInt",
     "StrOptions",
+    "_BaseScorer",
     "_check_method_params",
     "_check_sample_weight",
     "_estimator_has",
     "_fit_context",
     "_routing_enabled",
+    "validate_params",
 ]

@@ -11,6 +11,14 @@ from ._curve import (
     risk_at_coverage,
     risk_coverage_curve,
 )
+from ._report import selective_classification_report
+from ._scorer import (
+    coverage_scorer,
+    make_selective_scorer,
+    neg_rejection_cost_scorer,
+    neg_selective_risk_scorer,
+    selective_accuracy_scorer,
+)
 from ._scores import (
     coverage_score,
     rejection_cost_loss,
@@ -23,10 +31,16 @@ __all__ = [
     "aurc_score",
     "coverage_at_risk",
     "coverage_score",
+    "coverage_scorer",
     "e_aurc_score",
+    "make_selective_scorer",
+    "neg_rejection_cost_scorer",
+    "neg_selective_risk_scorer",
     "rejection_cost_loss",
     "risk_at_coverage",
     "risk_coverage_curve",
     "selective_accuracy_score",
+    "selective_accuracy_scorer",
+    "selective_classification_report",
     "selective_risk_score",
 ]

@@ -16,12 +16,11 @@ import sys
 from numbers import Real
 
 import numpy as np
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 # ``validate_params`` and ``Interval`` are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
-from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import check_consistent_length, column_or_1d
-
+from .._compat import Interval, validate_params
 from ._scores import (
     _check_labels_1d,
     _check_not_empty,
@@ -82,7 +81,7 @@ def _check_curve_inputs(y_true, y_pred, confidence, sample_weight):
 
 
 def _first_of_runs(values):
-    """Indices where a run of equal values starts in a sorted 1d array."""
+    """Return the indices where runs of equal values start in a sorted array."""
     change = np.empty(values.shape[0], dtype=bool)
     change[0] = True
     np.not_equal(values[1:], values[:-1], out=change[1:])
@@ -90,7 +89,7 @@ def _first_of_runs(values):
 
 
 def _ranked_counts_of_magnitudes(magnitudes, errors):
-    """Count samples and errors at or above each distinct magnitude.
+    """Count samples and errors below each distinct magnitude.
 
     ``magnitudes`` are order-preserving unsigned integer images of the
     confidences, below ``2**63``. The error flag is packed into the lowest bit
@@ -101,66 +100,104 @@ def _ranked_counts_of_magnitudes(magnitudes, errors):
     -------
     values : ndarray of uint64
         Distinct magnitudes, increasing.
-    starts : ndarray of int64
-        Index of the first sample of each distinct magnitude in sorted order,
-        i.e. the number of samples with a smaller magnitude.
+    starts : ndarray of int
+        Number of samples with a smaller magnitude than each value (index of
+        its first sample in sorted order).
     errors_before : ndarray of int
         Number of errors among the samples with a smaller magnitude.
     n_errors : int
         Total number of errors.
     """
+    n_samples = magnitudes.shape[0]
     keys = magnitudes << np.uint64(1)  # a new array; the top bit is free
     keys |= errors
     keys.sort()
-    # Lowest byte of each key (a strided view, no copy) -> error flags.
+    change = np.empty(n_samples, dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    if np.count_nonzero(change) <= n_samples // 4:
+        # Many ties: work on the runs of equal keys. A run is one magnitude
+        # with one error flag; a magnitude has at most two runs (correct
+        # samples, even key, then errors, odd key).
+        run_starts = np.flatnonzero(change)
+        del change
+        run_keys = keys[run_starts]
+        del keys
+        run_errors = np.where(
+            run_keys & np.uint64(1), np.diff(run_starts, append=n_samples), 0
+        )
+        run_values = run_keys >> np.uint64(1)
+        groups = _first_of_runs(run_values)
+        errors_before = np.concatenate([[0], np.cumsum(run_errors)])
+        return (
+            run_values[groups],
+            run_starts[groups],
+            errors_before[groups],
+            int(errors_before[-1]),
+        )
+    # Mostly distinct values: per-sample error flags, from the lowest byte of
+    # each key (a strided view).
+    del change
     flags = keys.view(np.uint8)[_LOW_BYTE::8] & np.uint8(1)
     keys >>= np.uint64(1)
     starts = _first_of_runs(keys)
-    values = keys[starts]
-    del keys
-    cum_dtype = np.int32 if flags.shape[0] < np.iinfo(np.int32).max else np.int64
-    cumulative = np.cumsum(flags, dtype=cum_dtype)
-    errors_before = cumulative[starts] - flags[starts]
-    return values, starts, errors_before, int(cumulative[-1])
+    # Exclusive cumulative sum of the flags: errors_before[i] = sum(flags[:i]).
+    cum_dtype = np.int32 if n_samples < np.iinfo(np.int32).max else np.int64
+    errors_before = np.empty(n_samples + 1, dtype=cum_dtype)
+    errors_before[0] = 0
+    np.cumsum(flags, dtype=cum_dtype, out=errors_before[1:])
+    n_errors = int(errors_before[-1])
+    if starts.shape[0] == n_samples:  # all distinct: no gathers needed
+        return keys, starts, errors_before[:-1], n_errors
+    return keys[starts], starts, errors_before[starts], n_errors
 
 
 def _ranked_counts_unweighted(errors, confidence):
     """Unweighted version of :func:`_ranked_counts` (sort of packed keys)."""
     n_samples = confidence.shape[0]
     bits = confidence.view(np.uint64)
+    # IEEE-754 bit patterns of non-negative floats sort like the floats; -0.0
+    # (sign bit only) maps to the key of +0.0 once the sign bit is shifted
+    # out. For negative floats, the complemented bit pattern sorts like the
+    # floats and has a zero top bit. Mixed signs are sorted separately.
     if not confidence.min() < 0:
-        # IEEE-754 bit patterns of non-negative floats sort like the floats.
-        # -0.0 (sign bit only) maps to the key of +0.0 once the sign bit is
-        # shifted out.
-        values, starts, errors_before, n_errors = _ranked_counts_of_magnitudes(
-            bits, errors
-        )
-        thresholds = values.view(np.float64)
+        parts = [(False, bits, errors)]
+    elif confidence.max() < 0:
+        parts = [(True, bits, errors)]
     else:
-        # For negative floats, the complemented bit pattern sorts like the
-        # floats and has a zero top bit: sort both signs separately.
         negative = confidence < 0
         positive = ~negative
-        neg_values, neg_starts, neg_before, neg_errors = (
-            _ranked_counts_of_magnitudes(~bits[negative], errors[negative])
+        # np.compress is much faster than boolean indexing here.
+        parts = [
+            (True, np.compress(negative, bits), np.compress(negative, errors)),
+            (False, np.compress(positive, bits), np.compress(positive, errors)),
+        ]
+    thresholds, starts, errors_before = [], [], []
+    offset, error_offset = 0, 0
+    for is_negative, part_bits, part_errors in parts:
+        magnitudes = ~part_bits if is_negative else part_bits
+        values, part_starts, part_before, part_n_errors = _ranked_counts_of_magnitudes(
+            magnitudes, part_errors
         )
-        pos_values, pos_starts, pos_before, pos_errors = (
-            _ranked_counts_of_magnitudes(bits[positive], errors[positive])
-        )
-        n_negative = int(np.count_nonzero(negative))
-        thresholds = np.concatenate(
-            [(~neg_values).view(np.float64), pos_values.view(np.float64)]
-        )
-        starts = np.concatenate([neg_starts, pos_starts + n_negative])
-        errors_before = np.concatenate([neg_before, pos_before + neg_errors])
-        n_errors = neg_errors + pos_errors
-    accepted = n_samples - starts[::-1]
-    accepted_errors = n_errors - errors_before[::-1]
+        thresholds.append((~values if is_negative else values).view(np.float64))
+        starts.append(part_starts + offset if offset else part_starts)
+        errors_before.append(part_before + error_offset if offset else part_before)
+        offset += part_bits.shape[0]
+        error_offset += part_n_errors
+    if len(parts) > 1:
+        thresholds = np.concatenate(thresholds)
+        starts = np.concatenate(starts)
+        errors_before = np.concatenate(errors_before)
+    else:
+        thresholds, starts, errors_before = thresholds[0], starts[0], errors_before[0]
+    accepted = np.subtract(n_samples, starts[::-1], dtype=np.int64)
+    accepted_errors = np.subtract(error_offset, errors_before[::-1], dtype=np.int64)
     return thresholds[::-1], accepted, accepted_errors
 
 
 def _ranked_counts_weighted(errors, confidence, sample_weight):
     """Weighted version of :func:`_ranked_counts` (argsort and gathers)."""
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
     order = np.argsort(confidence)
     confidence = confidence[order]
     weight = sample_weight[order]
@@ -174,6 +211,18 @@ def _ranked_counts_weighted(errors, confidence, sample_weight):
 def _ranked_counts(errors, confidence, sample_weight):
     """Cumulative counts at each distinct threshold, most confident first.
 
+    Shared by the curve metrics and by the threshold tuning. ``O(n log n)``:
+    one sort and linear passes.
+
+    Parameters
+    ----------
+    errors : array-like of bool of shape (n_samples,)
+        Whether each prediction is wrong.
+    confidence : array-like of float of shape (n_samples,)
+        Confidence scores, without NaN (not checked here).
+    sample_weight : array-like of shape (n_samples,) or None
+        Non-negative weights (not checked here).
+
     Returns
     -------
     thresholds : ndarray of shape (n_thresholds,)
@@ -183,7 +232,11 @@ def _ranked_counts(errors, confidence, sample_weight):
         increasing, ``accepted[-1]`` is the total.
     accepted_errors : ndarray of shape (n_thresholds,)
         (Weighted) number of errors among them.
+
+        Both are int64 counts without weights, float64 sums with weights.
     """
+    errors = np.asarray(errors, dtype=bool)
+    confidence = np.ascontiguousarray(confidence, dtype=np.float64)
     if sample_weight is None:
         return _ranked_counts_unweighted(errors, confidence)
     return _ranked_counts_weighted(errors, confidence, sample_weight)
@@ -204,11 +257,12 @@ def _grouped_curve(y_true, y_pred, confidence, sample_weight):
 
 def _aurc_from_ranked(accepted, accepted_errors):
     """Trapezoidal area under risk(coverage), extended flat to coverage 0."""
-    total = accepted[-1]
+    total = float(accepted[-1])
     risk = accepted_errors / accepted
-    first = accepted[0] / total * risk[0]
-    steps = np.diff(accepted) / total
-    return float(first + 0.5 * np.dot(steps, risk[1:] + risk[:-1]))
+    steps = np.subtract(accepted[1:], accepted[:-1], dtype=np.float64)
+    # sum_k steps_k * (risk_k + risk_{k-1}) / 2, without more temporaries.
+    trapezoids = 0.5 * (np.dot(steps, risk[1:]) + np.dot(steps, risk[:-1]))
+    return float((accepted[0] * risk[0] + trapezoids) / total)
 
 
 def _optimal_aurc(errors, sample_weight):
@@ -477,7 +531,7 @@ def e_aurc_score(y_true, y_pred, confidence, *, sample_weight=None):
 
 @validate_params(_CURVE_PARAMS, prefer_skip_nested_validation=True)
 def augrc_score(y_true, y_pred, confidence, *, sample_weight=None):
-    """Area under the generalized risk-coverage curve (AUGRC).
+    r"""Area under the generalized risk-coverage curve (AUGRC).
 
     The generalized risk at a threshold is the (weighted) number of accepted
     errors divided by the total number of samples, i.e. the probability of
@@ -517,7 +571,7 @@ def augrc_score(y_true, y_pred, confidence, *, sample_weight=None):
 
     .. math::
 
-        \\mathrm{AUGRC} = \\frac{\\pi^2}{2} + \\pi (1 - \\pi)(1 - \\mathrm{AUROC})
+        \mathrm{AUGRC} = \frac{\pi^2}{2} + \pi (1 - \pi)(1 - \mathrm{AUROC})
 
     holds exactly (up to rounding), where ``pi`` is the (weighted) error
     rate and ``AUROC = roc_auc_score(y_true == y_pred, confidence,
@@ -555,7 +609,7 @@ def augrc_score(y_true, y_pred, confidence, *, sample_weight=None):
     prefer_skip_nested_validation=True,
 )
 def risk_at_coverage(y_true, y_pred, confidence, coverage, *, sample_weight=None):
-    """Selective risk when accepting at least a given fraction of samples.
+    """Compute the selective risk when accepting at least a given coverage.
 
     Uses the largest threshold whose coverage is at least ``coverage``, i.e.
     the most selective operating point that still reaches the requested

@@ -15,16 +15,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
-
-# ``validate_params`` and its constraint classes are not exported publicly by
-# scikit-learn; every ``sklearn.metrics`` function uses them.
-from sklearn.utils._param_validation import (
-    Interval,
-    Options,
-    StrOptions,
-    validate_params,
-)
 from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from .._compat import Interval, Options, StrOptions, validate_params
 
 __all__ = [
     "coverage_score",

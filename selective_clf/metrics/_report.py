@@ -1,0 +1,340 @@
+"""Text/dict report of a selective classifier's predictions."""
+
+# Authors: The selective_clf developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import check_consistent_length
+
+# ``validate_params`` and its constraint classes are not exported publicly by
+# scikit-learn; every ``sklearn.metrics`` function uses them.
+from .._compat import Interval, validate_params
+from ._scores import (
+    _REJECT_LABEL_CONSTRAINT,
+    _ZERO_DIVISION_CONSTRAINT,
+    _check_labels_1d,
+    _check_not_empty,
+    _check_reject_label_not_in_y_true,
+    _check_sample_weight_1d,
+    _equals_label,
+)
+
+__all__ = ["selective_classification_report"]
+
+_HEADERS = ["coverage", "precision", "recall", "f1-score", "support"]
+_SUMMARY_ROWS = ["coverage", "selective accuracy", "selective risk"]
+
+
+def _divide(numerator, denominator, zero_division, metric, labels_text, warn_list):
+    """Element-wise ratio; ``zero_division`` where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    undefined = denominator == 0
+    fill = 0.0 if zero_division == "warn" else float(zero_division)
+    result = np.full(numerator.shape, fill)
+    np.divide(numerator, denominator, out=result, where=~undefined)
+    if zero_division == "warn" and undefined.any():
+        warn_list.append(
+            f"{metric} is ill-defined and being set to 0.0 {labels_text}. Use "
+            "the `zero_division` parameter to control this behavior."
+        )
+    return result
+
+
+def _format_support(value, digits):
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{digits}f}"
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "reject_label": _REJECT_LABEL_CONSTRAINT,
+        "labels": ["array-like", None],
+        "target_names": ["array-like", None],
+        "sample_weight": ["array-like", None],
+        "digits": [Interval(Integral, 0, None, closed="left")],
+        "output_dict": ["boolean"],
+        "zero_division": _ZERO_DIVISION_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def selective_classification_report(
+    y_true,
+    y_pred,
+    *,
+    reject_label,
+    labels=None,
+    target_names=None,
+    sample_weight=None,
+    digits=2,
+    output_dict=False,
+    zero_division="warn",
+):
+    """Build a text report of a selective classifier's main metrics.
+
+    Like :func:`sklearn.metrics.classification_report`, with one row per true
+    class, plus a row for the rejected samples and summary rows.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth labels. ``reject_label`` must not appear in it.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels, where rejected samples carry ``reject_label``.
+
+    reject_label : int, float, str or None
+        Label marking a rejected (abstained) sample in ``y_pred``.
+
+    labels : array-like of shape (n_labels,), default=None
+        Labels to include in the report. By default, the sorted union of the
+        labels in ``y_true`` and of the accepted predictions.
+
+    target_names : array-like of str of shape (n_labels,), default=None
+        Display names matching ``labels`` (same order).
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every count becomes a weight sum.
+
+    digits : int, default=2
+        Number of digits for formatting floating point values. Ignored when
+        ``output_dict`` is True.
+
+    output_dict : bool, default=False
+        If True, return the report as a dict.
+
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        Value used for an undefined ratio (e.g. the precision of a class never
+        predicted among the accepted samples). ``"warn"`` uses 0.0 and raises
+        an :class:`~sklearn.exceptions.UndefinedMetricWarning`.
+
+    Returns
+    -------
+    report : str or dict
+        Text summary, or a dict such as::
+
+            {'cat': {'coverage': 0.75,
+                     'precision': 1.0,
+                     'recall': 0.67,
+                     'f1-score': 0.8,
+                     'support': 4},
+             'dog': {...},
+             'rejected': {'rate': 0.3, 'support': 3},
+             'coverage': 0.7,
+             'selective accuracy': 0.86,
+             'selective risk': 0.14,
+             'macro avg': {'coverage': ..., 'precision': ..., 'recall': ...,
+                           'f1-score': ..., 'support': 10}}
+
+        For each class: ``coverage`` is the fraction of its samples that were
+        accepted; ``precision``, ``recall`` and ``f1-score`` are computed on
+        the accepted samples only; ``support`` counts all its samples,
+        accepted or not. ``rejected`` gives the number of rejected samples
+        and their fraction among all samples. The summary values are the
+        overall coverage, and the accuracy and risk on accepted samples
+        (their text-report support is the number of accepted samples).
+        ``macro avg`` is the unweighted mean over the reported classes.
+
+    See Also
+    --------
+    sklearn.metrics.classification_report : The report without rejection.
+    coverage_score : Fraction of accepted samples.
+    selective_accuracy_score : Accuracy on the accepted samples.
+
+    Examples
+    --------
+    >>> from selective_clf.metrics import selective_classification_report
+    >>> y_true = ["cat", "cat", "cat", "dog", "dog", "dog"]
+    >>> y_pred = ["cat", "cat", "?", "dog", "cat", "?"]
+    >>> print(selective_classification_report(y_true, y_pred, reject_label="?"))
+                        coverage precision    recall  f1-score   support
+    <BLANKLINE>
+                   cat      0.67      0.67      1.00      0.80         3
+                   dog      0.67      1.00      0.50      0.67         3
+    <BLANKLINE>
+              rejected                                  0.33         2
+    <BLANKLINE>
+              coverage                                  0.67         6
+    selective accuracy                                  0.75         4
+        selective risk                                  0.25         4
+             macro avg      0.67      0.83      0.75      0.73         6
+    <BLANKLINE>
+    """
+    check_consistent_length(y_true, y_pred, sample_weight)
+    y_true = _check_labels_1d(y_true, "y_true")
+    y_pred = _check_labels_1d(y_pred, "y_pred")
+    n_samples = y_true.shape[0]
+    _check_not_empty(n_samples)
+    sample_weight = _check_sample_weight_1d(sample_weight, n_samples)
+    _check_reject_label_not_in_y_true(y_true, reject_label)
+    weight = np.ones(n_samples) if sample_weight is None else sample_weight
+
+    accepted = ~_equals_label(y_pred, reject_label)
+    if labels is None:
+        if accepted.any():
+            labels = unique_labels(y_true, y_pred[accepted])
+        else:
+            labels = unique_labels(y_true)
+    else:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.shape[0] == 0:
+            raise ValueError("labels must be a non-empty 1d array-like.")
+        if _equals_label(labels, reject_label).any():
+            raise ValueError(
+                f"labels contains reject_label={reject_label!r}; the rejected "
+                "samples are reported in their own row."
+            )
+    if target_names is None:
+        target_names = [str(label) for label in labels]
+    else:
+        target_names = [str(name) for name in target_names]
+        if len(target_names) != len(labels):
+            raise ValueError(
+                f"target_names has {len(target_names)} names but there are "
+                f"{len(labels)} labels; pass one name per label (and `labels` "
+                "to fix their order)."
+            )
+
+    correct = accepted & (np.asarray(np.equal(y_true, y_pred), dtype=bool))
+    support, accepted_true, predicted, true_positive = (
+        np.empty(len(labels)) for _ in range(4)
+    )
+    for i, label in enumerate(labels):
+        is_true = _equals_label(y_true, label)
+        is_predicted = _equals_label(y_pred, label) & accepted
+        support[i] = weight[is_true].sum()
+        accepted_true[i] = weight[is_true & accepted].sum()
+        predicted[i] = weight[is_predicted].sum()
+        true_positive[i] = weight[is_true & is_predicted].sum()
+
+    messages = []
+    coverage = _divide(
+        accepted_true,
+        support,
+        zero_division,
+        "Coverage",
+        "in labels with no true samples",
+        messages,
+    )
+    precision = _divide(
+        true_positive,
+        predicted,
+        zero_division,
+        "Precision",
+        "in labels with no accepted predicted samples",
+        messages,
+    )
+    recall = _divide(
+        true_positive,
+        accepted_true,
+        zero_division,
+        "Recall",
+        "in labels with no accepted true samples",
+        messages,
+    )
+    f1 = _divide(
+        2 * true_positive,
+        predicted + accepted_true,
+        zero_division,
+        "F-score",
+        "in labels with no accepted true nor predicted samples",
+        messages,
+    )
+    total = float(weight.sum())
+    n_accepted = float(weight[accepted].sum())
+    n_rejected = float(weight[~accepted].sum())
+    selective_accuracy = _divide(
+        weight[correct].sum(),
+        n_accepted,
+        zero_division,
+        "Selective accuracy",
+        "because no sample was accepted",
+        messages,
+    )
+    selective_risk = _divide(
+        n_accepted - weight[correct].sum(),
+        n_accepted,
+        zero_division,
+        "Selective risk",
+        "because no sample was accepted",
+        messages,
+    )
+    for message in messages:
+        warnings.warn(message, UndefinedMetricWarning, stacklevel=2)
+
+    def _count(value):
+        return int(value) if sample_weight is None else float(value)
+
+    report = {}
+    for i, name in enumerate(target_names):
+        report[name] = {
+            "coverage": float(coverage[i]),
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1-score": float(f1[i]),
+            "support": _count(support[i]),
+        }
+    report["rejected"] = {
+        "rate": n_rejected / total,
+        "support": _count(n_rejected),
+    }
+    report["coverage"] = n_accepted / total
+    report["selective accuracy"] = float(selective_accuracy)
+    report["selective risk"] = float(selective_risk)
+    report["macro avg"] = {
+        "coverage": float(np.mean(coverage)),
+        "precision": float(np.mean(precision)),
+        "recall": float(np.mean(recall)),
+        "f1-score": float(np.mean(f1)),
+        "support": _count(total),
+    }
+    if output_dict:
+        return report
+
+    width = max(max(len(name) for name in target_names), *map(len, _SUMMARY_ROWS))
+    head_fmt = "{:>{width}s} " + " {:>9}" * len(_HEADERS)
+    row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 4 + " {:>9}\n"
+    # Single values go in the f1-score column, as sklearn's accuracy row.
+    summary_fmt = "{:>{width}s} " + " {:>9}" * 3 + " {:>9.{digits}f} {:>9}\n"
+
+    def _row(name, values):
+        return row_fmt.format(
+            name,
+            values["coverage"],
+            values["precision"],
+            values["recall"],
+            values["f1-score"],
+            _format_support(values["support"], digits),
+            width=width,
+            digits=digits,
+        )
+
+    def _summary(name, value, count):
+        return summary_fmt.format(
+            name,
+            "",
+            "",
+            "",
+            value,
+            _format_support(count, digits),
+            width=width,
+            digits=digits,
+        )
+
+    text = head_fmt.format("", *_HEADERS, width=width) + "\n\n"
+    for name in target_names:
+        text += _row(name, report[name])
+    text += "\n" + _summary("rejected", n_rejected / total, n_rejected) + "\n"
+    text += _summary("coverage", n_accepted / total, total)
+    text += _summary("selective accuracy", float(selective_accuracy), n_accepted)
+    text += _summary("selective risk", float(selective_risk), n_accepted)
+    text += _row("macro avg", report["macro avg"])
+    return text
