@@ -393,7 +393,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             "pre-trained model as FrozenEstimator(model) with calibration data "
             "it never saw.",
             GuaranteeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     def _route(self, sample_weight, fit_params):
