@@ -432,6 +432,60 @@ def select_threshold_sgr(confidence, error, *, target_risk, delta):
 # --------------------------------------------------------------------------
 
 
+def ltt_candidates(confidence, *, target_risk, delta, max_tolerated_errors=2):
+    """Default Learn-then-Test candidates: distinct values past a robust start.
+
+    Fixed-sequence testing stops at its first failure, and a candidate that
+    accepts only a few samples fails on a single error. The sequence therefore
+    starts at the most confident candidate accepting at least ``n_start``
+    samples, the smallest count at which the binomial test can pass with ``e``
+    errors, and goes on through every distinct value below it. ``e`` is the
+    largest number up to ``max_tolerated_errors`` whose ``n_start`` is at most
+    half the calibration set (0 if none is). The choice uses the confidences
+    and their number only, never the errors, so the test stays valid. In
+    simulations (``benchmarks/bench_tuning.py``) it certified more coverage
+    than one candidate per distinct value, a quantile grid, or SGR, at the
+    same validity.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        Calibration confidences.
+    target_risk, delta : float
+        The risk target and the allowed failure probability.
+    max_tolerated_errors : int, default=2
+        Most errors the first test may contain and still pass.
+
+    Returns
+    -------
+    thresholds : ndarray
+        Ascending candidate thresholds (``[inf]`` when even all samples are
+        too few).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import ltt_candidates
+    >>> conf = np.linspace(0, 1, 201)
+    >>> ltt_candidates(conf, target_risk=0.1, delta=0.05).max()  # 61 accepted
+    np.float64(0.7)
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    n_samples = confidence.shape[0]
+    counts = np.arange(1, n_samples + 1)
+    n_start = None
+    for errors in range(max_tolerated_errors, -1, -1):
+        passing = np.flatnonzero(stats.binom.cdf(errors, counts, target_risk) <= delta)
+        if passing.size and (counts[passing[0]] <= n_samples / 2 or errors == 0):
+            n_start = int(counts[passing[0]])
+            break
+    if n_start is None:
+        return np.array([np.inf])
+    start = np.sort(confidence)[::-1][n_start - 1]
+    distinct = np.unique(confidence)
+    return distinct[distinct <= start]
+
+
 def select_threshold_ltt(
     confidence,
     error,

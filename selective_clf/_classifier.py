@@ -21,6 +21,7 @@ from ._confidence import (
     PROBABILITY_SCALED,
     confidence_from_response,
     response_matrix,
+    top_class,
 )
 from .metrics._scores import rejection_cost_loss
 
@@ -233,12 +234,14 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
-    def _response_and_confidence(self, X):
+    def _class_index_and_confidence(self, X):
+        """Column of the top class and the confidence of each sample."""
         response = response_matrix(self.estimator_, X, self.response_method_)
+        class_index, top = top_class(response)
         confidence = confidence_from_response(
-            response, self.confidence, response_method=self.response_method_
+            response, self.confidence, response_method=self.response_method_, top=top
         )
-        return response, confidence
+        return class_index, confidence
 
     def confidence_score(self, X):
         """Confidence of each sample, the score compared with the threshold.
@@ -255,12 +258,12 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             confidence is below the threshold of its predicted class.
         """
         check_is_fitted(self, "estimator_")
-        return self._response_and_confidence(X)[1]
+        return self._class_index_and_confidence(X)[1]
 
     def _base_predict_and_confidence(self, X):
         """Predictions without rejection, and their confidences."""
-        response, confidence = self._response_and_confidence(X)
-        return np.asarray(self.classes_)[response.argmax(axis=1)], confidence
+        class_index, confidence = self._class_index_and_confidence(X)
+        return np.asarray(self.classes_).take(class_index), confidence
 
     def predict(self, X):
         """Predict a class, or the reject label where the model abstains.
@@ -279,15 +282,17 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         check_is_fitted(self, "estimator_")
         classes = np.asarray(self.classes_)
         threshold = self._decision_threshold()
-        response, confidence = self._response_and_confidence(X)
-        class_index = response.argmax(axis=1)
-        y_pred = np.empty(
-            class_index.shape[0],
-            dtype=_prediction_dtype(classes, self.reject_label_),
-        )
-        y_pred[:] = classes[class_index]
+        class_index, confidence = self._class_index_and_confidence(X)
+        y_pred = classes.take(class_index)
+        dtype = _prediction_dtype(classes, self.reject_label_)
+        if y_pred.dtype != dtype:
+            y_pred = y_pred.astype(dtype)
         if threshold is not None:
-            y_pred[confidence < threshold[class_index]] = self.reject_label_
+            if np.all(threshold == threshold[0]):  # one threshold for all classes
+                rejected = confidence < threshold[0]
+            else:
+                rejected = confidence < threshold[class_index]
+            y_pred[rejected] = self.reject_label_
         return y_pred
 
     def score(self, X, y, sample_weight=None):

@@ -82,14 +82,37 @@ def test_target_coverage_matches_brute_force(seed, target):
     assert clf.coverage_ >= target - 1 / (n + 1)
 
 
+def _auto_risk_grid(confidence, target_risk=0.2, delta=0.1):
+    """The default LTT candidates, by a scan: start where 2 errors can pass."""
+    from scipy.stats import binom
+
+    n_start = next(
+        n
+        for n in range(1, len(confidence) + 1)
+        if binom.cdf(2, n, target_risk) <= delta
+    )
+    start = np.sort(confidence)[::-1][n_start - 1]
+    return np.array([t for t in np.unique(confidence) if t <= start])
+
+
 @pytest.mark.parametrize(
     "method, reference",
     [
-        ("ltt", lambda c, e: select_threshold_ltt(c, e, target_risk=0.2, delta=0.1)),
+        (
+            "ltt",
+            lambda c, e: select_threshold_ltt(
+                c, e, target_risk=0.2, delta=0.1, thresholds=_auto_risk_grid(c)
+            ),
+        ),
         (
             "ltt_holm",
             lambda c, e: select_threshold_ltt(
-                c, e, target_risk=0.2, delta=0.1, fwer="holm"
+                c,
+                e,
+                target_risk=0.2,
+                delta=0.1,
+                fwer="holm",
+                thresholds=_auto_risk_grid(c),
             ),
         ),
         ("sgr", lambda c, e: select_threshold_sgr(c, e, target_risk=0.2, delta=0.1)),
