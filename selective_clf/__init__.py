@@ -6,6 +6,7 @@ what abstaining buys with selective-classification metrics.
 """
 
 from ._classifier import SelectiveClassifier
+from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay
 from ._tuning import GuaranteeWarning, SelectiveClassifierCV
 
@@ -13,6 +14,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "GuaranteeWarning",
+    "KerasProbaClassifier",
     "RiskCoverageDisplay",
     "SelectiveClassifier",
     "SelectiveClassifierCV",
