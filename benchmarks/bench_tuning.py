@@ -73,7 +73,11 @@ from threadpoolctl import threadpool_limits
 
 import selective_clf
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
-from selective_clf._bounds import select_threshold_ltt, select_threshold_sgr
+from selective_clf._bounds import (
+    ltt_candidates,
+    select_threshold_ltt,
+    select_threshold_sgr,
+)
 
 METHODS = ("ltt", "ltt_holm", "sgr")
 REFERENCE = "reference SGR (last iterate)"
@@ -346,8 +350,9 @@ def _threshold_of(method, conf, err, r, delta):
     if method == "sgr":
         return select_threshold_sgr(conf, err, target_risk=r, delta=delta).threshold
     fwer = {"ltt": "fixed_sequence", "ltt_holm": "holm"}[method]
+    candidates = ltt_candidates(conf, target_risk=r, delta=delta)
     return select_threshold_ltt(
-        conf, err, target_risk=r, delta=delta, fwer=fwer
+        conf, err, target_risk=r, delta=delta, fwer=fwer, thresholds=candidates
     ).threshold
 
 
@@ -453,11 +458,11 @@ def bench_validity(scenario, m, delta, reps, seed):
         f"(paired MC s.e. {diff_se:.4f}); target >= 0: {'PASS' if ok else 'FAIL'}"
     )
     print(
-        f"- LTT drops candidates accepting fewer than n_min = {n_min} samples "
-        "(uncertifiable); the n_min most confident samples held at least one "
-        f"error in {early_error}/{reps} repetitions (then fixed-sequence LTT "
-        "fails its first test and certifies nothing, unless candidates with "
-        "ties merge them)"
+        f"- the {n_min} most confident samples (the fewest a zero-error test "
+        f"can certify) held an error in {early_error}/{reps} repetitions: a "
+        "fixed sequence starting there would certify nothing; the default "
+        "candidates (selective_clf._bounds.ltt_candidates) start where two "
+        "errors can pass"
     )
     print(
         f"- reference SGR's last iterate was not certified (bound >= r) in "
