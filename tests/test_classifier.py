@@ -476,3 +476,18 @@ def test_classwise_equal_thresholds_match_scalar(proba, threshold):
     scalar = SelectiveClassifier(ProbaFromColumns(), threshold=threshold).fit(proba, y)
     classwise = clone(scalar).set_params(threshold=[threshold] * 3).fit(proba, y)
     np.testing.assert_array_equal(scalar.predict(proba), classwise.predict(proba))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5, 17])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_top_class_matches_argmax_with_ties(n_classes, order):
+    """The fast top-class pass equals argmax/max, ties to the first column."""
+    from selective_clf._confidence import top_class
+
+    rng = np.random.default_rng(n_classes)
+    response = np.asarray(
+        rng.integers(0, 4, size=(500, n_classes)).astype(float), order=order
+    )
+    index, value = top_class(response)
+    np.testing.assert_array_equal(index, response.argmax(axis=1))
+    np.testing.assert_array_equal(value, response.max(axis=1))
