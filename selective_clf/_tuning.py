@@ -232,7 +232,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
-        ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate.
+        ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate
+        (for ``target_risk``: every distinct confidence value, the objective
+        being the coverage; only ``threshold_`` is certified).
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -618,8 +620,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 stacklevel=4,
             )
         self.risk_bound_ = float(selection.risk_bound)
-        thresholds = np.array([selection.threshold])
-        return thresholds, np.array([selection.coverage]), 0
+        # The whole curve for cv_results_: every distinct value and the chosen
+        # threshold, with the coverage each gives (what the search maximises).
+        thresholds = np.union1d(np.unique(confidence), [selection.threshold])
+        coverage, _ = _coverage_and_risk(confidence, errors, thresholds)
+        best = int(np.flatnonzero(thresholds == selection.threshold)[0])
+        return thresholds, coverage, best
 
     def _choose_scoring(
         self, confidence, errors, weights, *, y_val, y_pred, score_params

@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import config_context
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -130,6 +131,11 @@ def test_target_risk_uses_the_certified_selection(method, reference):
     assert clf.risk_bound_ == pytest.approx(expected.risk_bound)
     assert clf.risk_bound_ <= 0.2
     assert clf.coverage_ == pytest.approx(expected.coverage)
+    assert clf.best_score_ == pytest.approx(expected.coverage)
+    curve = clone(clf).set_params(store_cv_results=True).fit(X, y).cv_results_
+    assert len(curve["thresholds"]) == len(np.unique(X.max(axis=1)))
+    chosen = curve["thresholds"] == clf.threshold_
+    assert curve["coverage"][chosen] == pytest.approx(clf.coverage_)
 
 
 def test_scoring_matches_brute_force_over_grid():
@@ -249,14 +255,8 @@ def test_holdout_without_refit_keeps_the_split_model():
         ).fit(X, y)
     assert clf.risk_bound_ <= 0.05
     # the kept model was trained on 60% of the data only
-    full = clone_fit(model, X, y)
+    full = clone(model).fit(X, y)
     assert not np.allclose(clf.estimator_[-1].coef_, full[-1].coef_)
-
-
-def clone_fit(model, X, y):
-    from sklearn.base import clone
-
-    return clone(model).fit(X, y)
 
 
 @pytest.mark.parametrize(
