@@ -44,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .metrics._curve import _counts_at, _ranked_counts
+
 __all__ = [
     "ThresholdSelection",
     "binomial_p_value",
@@ -291,22 +293,8 @@ def grouped_counts(confidence, error):
 
 
 def _grouped_counts(confidence, error):
-    """Unchecked core of :func:`grouped_counts`."""
-    order = np.argsort(confidence, kind="stable")[::-1]
-    conf_sorted = confidence[order]
-    cum_errors = np.cumsum(error[order])
-    # last position of each group of equal confidences in the descending order
-    last = np.flatnonzero(np.append(conf_sorted[1:] != conf_sorted[:-1], True))
-    return conf_sorted[last], last + 1, cum_errors[last]
-
-
-def _counts_at(thresholds, group_thresholds, group_n, group_k):
-    """Count accepted samples and errors at given thresholds from grouped counts."""
-    # group_thresholds is decreasing; count groups with threshold >= t
-    n_groups = np.searchsorted(-group_thresholds, -thresholds, side="right")
-    padded_n = np.concatenate(([0], group_n))
-    padded_k = np.concatenate(([0], group_k))
-    return padded_n[n_groups], padded_k[n_groups]
+    """Unchecked core of :func:`grouped_counts` (the metrics' one-sort counts)."""
+    return _ranked_counts(error.astype(bool), confidence, None)
 
 
 def _infeasible(n_calibration):

@@ -29,7 +29,7 @@ from ._compat import (
     _routing_enabled,
 )
 from ._confidence import confidence_from_response, response_matrix, top_class
-from .metrics._curve import _ranked_counts
+from .metrics._curve import _counts_at, _ranked_counts
 
 RISK_METHODS = {
     "ltt": dict(fwer="fixed_sequence"),
@@ -540,11 +540,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             thresholds[-1] = -np.inf  # the lowest value accepts everything
             return thresholds, accepted, accepted_errors, total
         grid = self._grid(confidence)[::-1]
-        # counts at grid value g: those of the smallest distinct value >= g.
-        position = np.searchsorted(-distinct, -grid, side="right") - 1
-        inside = position >= 0
-        acc = np.where(inside, accepted[np.maximum(position, 0)], 0.0)
-        err = np.where(inside, accepted_errors[np.maximum(position, 0)], 0.0)
+        acc, err = _counts_at(grid, distinct, accepted, accepted_errors)
         return grid, acc, err, total
 
     def _grid(self, confidence, default=None):
@@ -681,12 +677,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
 def _coverage_and_risk(confidence, errors, thresholds):
     """Unweighted coverage and selective risk at each threshold."""
-    conf_sorted = np.sort(confidence)
-    err_sorted = errors[np.argsort(confidence, kind="stable")]
-    n = confidence.shape[0]
-    errors_above = np.concatenate([np.cumsum(err_sorted[::-1])[::-1], [0]])
-    start = np.searchsorted(conf_sorted, thresholds, side="left")
-    accepted = n - start
+    accepted, accepted_errors = _counts_at(
+        thresholds, *_ranked_counts(errors, confidence, None)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        risk = np.where(accepted > 0, errors_above[start] / accepted, np.nan)
-    return accepted / n, risk
+        risk = np.where(accepted > 0, accepted_errors / accepted, np.nan)
+    return accepted / confidence.shape[0], risk

@@ -242,6 +242,18 @@ def _ranked_counts(errors, confidence, sample_weight):
     return _ranked_counts_weighted(errors, confidence, sample_weight)
 
 
+def _counts_at(thresholds, group_thresholds, group_n, group_k):
+    """Count accepted samples and errors at any thresholds from ranked counts.
+
+    ``group_thresholds`` is decreasing; a threshold ``t`` accepts the groups
+    whose value is ``>= t`` (none for ``t`` above the largest).
+    """
+    n_groups = np.searchsorted(-group_thresholds, -thresholds, side="right")
+    padded_n = np.concatenate(([0], group_n))
+    padded_k = np.concatenate(([0], group_k))
+    return padded_n[n_groups], padded_k[n_groups]
+
+
 def _grouped_curve(y_true, y_pred, confidence, sample_weight):
     """Coverage and selective risk per distinct threshold, decreasing order."""
     errors, confidence, sample_weight = _check_curve_inputs(
