@@ -102,7 +102,6 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     from ._classifier import SelectiveClassifier
     from .metrics import (
         aurc_score,
-        coverage_at_risk,
         coverage_score,
         e_aurc_score,
         risk_coverage_curve,
@@ -181,13 +180,12 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     coverage, risk, thresholds = risk_coverage_curve(y_test, y_base, confidence)
     print("\nlargest coverage at a target selective risk (on the test set):")
     for target_risk in TARGET_RISKS:
-        cov = coverage_at_risk(y_test, y_base, confidence, target_risk)
         feasible = np.flatnonzero(risk <= target_risk)
-        where = (
-            f"threshold {thresholds[feasible[np.argmax(coverage[feasible])]]:.3f}"
-            if feasible.size
-            else "no threshold reaches it"
-        )
+        if feasible.size:
+            best = feasible[np.argmax(coverage[feasible])]
+            cov, where = coverage[best], f"threshold {thresholds[best]:.3f}"
+        else:
+            cov, where = 0.0, "no threshold reaches it"
         print(f"  risk <= {target_risk:<6} coverage {cov:.3f}  ({where})")
     aurc = aurc_score(y_test, y_base, confidence)
     e_aurc = e_aurc_score(y_test, y_base, confidence)

@@ -357,20 +357,6 @@ class RiskCoverageDisplay:
             Object that stores the computed values and the artists.
         """
         _check_matplotlib("RiskCoverageDisplay.from_predictions")
-        operating_point = None
-        if threshold is not None:
-            accepted = np.asarray(confidence) >= threshold
-            w = (
-                np.ones(accepted.shape[0])
-                if sample_weight is None
-                else np.asarray(sample_weight, dtype=float)
-            )
-            wrong = np.asarray(y_true) != np.asarray(y_pred)
-            n_acc = w[accepted].sum()
-            operating_point = (
-                n_acc / w.sum(),
-                (w[accepted & wrong].sum() / n_acc) if n_acc > 0 else 0.0,
-            )
         return cls._from_scores(
             y_true,
             y_pred,
@@ -379,7 +365,7 @@ class RiskCoverageDisplay:
             name=name,
             ax=ax,
             plot_oracle=plot_oracle,
-            operating_point=operating_point,
+            operating_point=threshold,
             **kwargs,
         )
 
@@ -401,6 +387,13 @@ class RiskCoverageDisplay:
             y_true, y_pred, confidence, sample_weight=sample_weight
         )
         aurc = aurc_score(y_true, y_pred, confidence, sample_weight=sample_weight)
+        if operating_point is not None and np.ndim(operating_point) == 0:
+            # a threshold: its point is the curve's at the lowest distinct
+            # confidence >= threshold (nothing accepted above the largest).
+            index = np.searchsorted(thresholds, operating_point, side="left")
+            operating_point = (
+                (coverage[index], risk[index]) if index < len(thresholds) else (0, 0)
+            )
         display = cls(
             coverage=coverage,
             risk=risk,
