@@ -44,7 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .metrics._curve import _counts_at, _ranked_counts
+from ._counting import counts_at as _counts_at
+from ._counting import ranked_counts as _ranked_counts
 
 __all__ = [
     "ThresholdSelection",

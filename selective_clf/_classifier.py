@@ -1,5 +1,7 @@
 """SelectiveClassifier: any classifier plus a reject option."""
 
+import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,16 +18,21 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, _routing_enabled
-from ._confidence import (
-    CONFIDENCE_FUNCTIONS,
-    PROBABILITY_SCALED,
-    confidence_from_response,
-    response_matrix,
-    top_class,
+from ._confidence import CONFIDENCE_FUNCTIONS, PROBABILITY_SCALED
+from ._decision import (
+    check_class_scores,
+    decide,
+    labels_with_rejection,
+    predict_is_argmax,
+)
+from ._validation import (
+    check_not_bool,
+    class_thresholds,
+    prediction_dtype,
+    resolve_reject_label,
 )
 from .metrics._scores import rejection_cost_loss
 
-DEFAULT_STRING_REJECT_LABEL = "rejected"
 DEFAULT_REJECTION_COST = 0.5
 
 
@@ -42,89 +49,34 @@ def _estimator_has(attr):
     return check
 
 
+def resolve_response_method(response_method, estimator):
+    """Return the response method to use with the fitted ``estimator``.
+
+    ``"auto"`` is ``predict_proba`` when the estimator has it, else
+    ``decision_function``; a model with neither gets an error that says how
+    to give it one.
+    """
+    if response_method == "auto":
+        for method in ("predict_proba", "decision_function"):
+            if hasattr(estimator, method):
+                return method
+        raise ValueError(
+            f"{type(estimator).__name__} has neither predict_proba nor "
+            "decision_function, so it gives no confidence to threshold. Use a "
+            "probabilistic classifier, or wrap it in "
+            "sklearn.calibration.CalibratedClassifierCV."
+        )
+    if not hasattr(estimator, response_method):
+        raise ValueError(
+            f"response_method={response_method!r} but "
+            f"{type(estimator).__name__} has no {response_method} method."
+        )
+    return response_method
+
+
 def _get_estimator(estimator):
     """Return ``estimator``, or the default LogisticRegression when None."""
     return LogisticRegression() if estimator is None else estimator
-
-
-def _is_string_label(label):
-    return isinstance(label, (str, np.str_, bytes, np.bytes_))
-
-
-def _is_number_label(label):
-    return isinstance(label, (Real, np.number, np.bool_)) and not _is_string_label(
-        label
-    )
-
-
-def _resolve_reject_label(reject_label, classes):
-    """Validate ``reject_label`` against the classes, or pick one for "auto".
-
-    Parameters
-    ----------
-    reject_label : "auto", int, float or str
-        The label asked for.
-
-    classes : ndarray of shape (n_classes,)
-        The class labels of the fitted estimator.
-
-    Returns
-    -------
-    reject_label : int, float or str
-        A label of the same kind as the classes that is not a class.
-    """
-    all_strings = all(_is_string_label(c) for c in classes)
-    all_numbers = all(_is_number_label(c) for c in classes)
-    if isinstance(reject_label, str) and reject_label == "auto":
-        if all_strings:
-            label = DEFAULT_STRING_REJECT_LABEL
-            while label in set(classes.tolist()):
-                label = "_" + label
-            return label
-        if all_numbers:
-            label = (
-                -1 if classes.dtype.kind in "iub" or classes.dtype == object else -1.0
-            )
-            if np.any(classes == label):
-                label = type(label)(np.min(classes) - 1)
-            return label
-        raise ValueError(
-            "reject_label='auto' cannot choose a label for classes that mix "
-            f"strings and numbers ({classes.tolist()!r}); pass reject_label "
-            "explicitly."
-        )
-
-    if isinstance(reject_label, float) and np.isnan(reject_label):
-        raise ValueError(
-            "reject_label=nan cannot be used: NaN never compares equal to itself, "
-            "so rejections could not be counted. Use a number such as -1."
-        )
-    if _is_string_label(reject_label) and all_numbers:
-        raise ValueError(
-            f"reject_label={reject_label!r} is a string but the classes are numbers "
-            f"{classes.tolist()!r}; scikit-learn's metrics cannot mix the two. Use a "
-            "number such as -1, or encode y as strings."
-        )
-    if _is_number_label(reject_label) and all_strings:
-        raise ValueError(
-            f"reject_label={reject_label!r} is a number but the classes are strings "
-            f"{classes.tolist()!r}; scikit-learn's metrics cannot mix the two. Use a "
-            f"string such as {DEFAULT_STRING_REJECT_LABEL!r}."
-        )
-    if any(c == reject_label for c in classes.tolist()):
-        raise ValueError(
-            f"reject_label={reject_label!r} is one of the classes "
-            f"{classes.tolist()!r}; rejected samples could not be told apart from "
-            "that class. Choose a label that is not a class, or use 'auto'."
-        )
-    return reject_label
-
-
-def _prediction_dtype(classes, reject_label):
-    """Smallest dtype holding the classes and the reject label."""
-    if classes.dtype == object:
-        return object
-    return np.result_type(classes.dtype, np.asarray(reject_label).dtype)
 
 
 class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -136,35 +88,25 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     """
 
     _parameter_constraints: dict = {
-        "estimator": [
-            HasMethods(["fit", "predict_proba"]),
-            HasMethods(["fit", "decision_function"]),
-            None,
-        ],
+        # predict_proba / decision_function may appear only once fitted
+        # (StackingClassifier): checked on the fitted estimator_.
+        "estimator": [HasMethods(["fit", "predict"]), None],
         "confidence": [StrOptions(set(CONFIDENCE_FUNCTIONS)), callable],
         "response_method": [StrOptions({"auto", "predict_proba", "decision_function"})],
         "reject_label": [str, Integral, Real],
         "rejection_cost": [Interval(Real, 0, 1, closed="both")],
     }
 
+    # Parameters that are numbers, where a boolean is a mistake.
+    _not_bool_params = ("rejection_cost", "reject_label")
+
+    def _check_not_bool_params(self):
+        for name in self._not_bool_params:
+            check_not_bool(getattr(self, name, None), name)
+
     def _check_response_method(self, estimator):
-        """Return the response method to use with ``estimator``."""
-        if self.response_method == "auto":
-            for method in ("predict_proba", "decision_function"):
-                if hasattr(estimator, method):
-                    return method
-            raise ValueError(
-                f"{type(estimator).__name__} has neither predict_proba nor "
-                "decision_function, so it gives no confidence to threshold. Use a "
-                "probabilistic classifier, or wrap it in "
-                "sklearn.calibration.CalibratedClassifierCV."
-            )
-        if not hasattr(estimator, self.response_method):
-            raise ValueError(
-                f"response_method={self.response_method!r} but "
-                f"{type(estimator).__name__} has no {self.response_method} method."
-            )
-        return self.response_method
+        """Return the response method to use with the fitted ``estimator``."""
+        return resolve_response_method(self.response_method, estimator)
 
     def _route_fit_params(self, fit_params):
         """Metadata for the inner ``fit``: routed if enabled, else passed through."""
@@ -183,7 +125,8 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Set the attributes shared by every fitted selective classifier."""
         self.response_method_ = self._check_response_method(self.estimator_)
         classes = np.asarray(self.estimator_.classes_)
-        self.reject_label_ = _resolve_reject_label(self.reject_label, classes)
+        check_class_scores(self.estimator_, self.response_method_, len(classes))
+        resolve_reject_label(self.reject_label, classes)  # fail at fit, not later
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))
@@ -194,54 +137,66 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         check_is_fitted(self, "estimator_")
         return self.estimator_.classes_
 
-    def _validate_threshold(self, threshold, n_classes):
-        """Check a scalar or class-wise threshold and return it as an array.
+    @property
+    def reject_label_(self):
+        """The label :meth:`predict` gives rejected samples.
 
-        Returns
-        -------
-        threshold : ndarray of shape (n_classes,) or None
-            None means that nothing is rejected.
+        Resolved from ``reject_label`` and ``classes_``, so a ``set_params``
+        after fitting takes effect (and is checked against the classes).
         """
-        if threshold is None:
-            return None
-        threshold_array = np.asarray(threshold, dtype=np.float64)
-        if threshold_array.ndim > 1 or (
-            threshold_array.ndim == 1 and threshold_array.shape[0] != n_classes
-        ):
-            raise ValueError(
-                "threshold must be a number or an array-like with one threshold "
-                f"per class ({n_classes} values, in the order of classes_); got "
-                f"shape {threshold_array.shape}."
-            )
-        if np.isnan(threshold_array).any():
-            raise ValueError(
-                "threshold must not be NaN; use threshold=None to never reject."
-            )
-        if (
+        check_is_fitted(self, "estimator_")
+        return resolve_reject_label(self.reject_label, np.asarray(self.classes_))
+
+    def _probability_scaled(self):
+        return (
             self.response_method_ == "predict_proba"
             and not callable(self.confidence)
             and self.confidence in PROBABILITY_SCALED
-            and ((threshold_array < 0).any() or (threshold_array > 1).any())
+        )
+
+    def _validate_threshold(self, threshold):
+        """Check a scalar, class-wise or mapping threshold; one per class or None."""
+        return class_thresholds(
+            threshold,
+            np.asarray(self.classes_),
+            probability_scaled=self._probability_scaled(),
+        )
+
+    def _warn_if_never_rejects(self, thresholds):
+        """Warn when a top-probability threshold is too low to ever reject."""
+        n_classes = len(self.classes_)
+        if (
+            thresholds is None
+            or self.confidence != "max_proba"
+            or self.response_method_ != "predict_proba"
+            or not np.all(thresholds <= 1.0 / n_classes)
         ):
-            raise ValueError(
-                f"threshold={threshold!r} is outside [0, 1], but "
-                f"confidence={self.confidence!r} computed from predict_proba lies "
-                "in [0, 1]: such a threshold would accept or reject everything."
-            )
-        return np.broadcast_to(threshold_array, (n_classes,))
+            return
+        warnings.warn(
+            f"threshold={self.threshold!r} never rejects: with {n_classes} classes "
+            f"the top probability is at least 1/{n_classes}. The 0.5 decision "
+            "cut-off of a sigmoid is not the confidence threshold; to abstain "
+            "when the model is unsure, use a threshold above "
+            f"{1.0 / n_classes:.3g} (e.g. 0.6 or 0.8).",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def _decision_threshold(self):
         """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
-    def _class_index_and_confidence(self, X):
-        """Column of the top class and the confidence of each sample."""
-        response = response_matrix(self.estimator_, X, self.response_method_)
-        class_index, top = top_class(response)
-        confidence = confidence_from_response(
-            response, self.confidence, response_method=self.response_method_, top=top
+    def _decide(self, X, thresholds=None):
+        """Apply the reject rule on ``X``: class index, confidence, rejected."""
+        return decide(
+            self.estimator_,
+            X,
+            response_method=self.response_method_,
+            confidence=self.confidence,
+            thresholds=thresholds,
+            classes=np.asarray(self.classes_),
+            argmax_predicts=predict_is_argmax(self.estimator_),
         )
-        return class_index, confidence
 
     def confidence_score(self, X):
         """Confidence of each sample, the score compared with the threshold.
@@ -255,15 +210,10 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         -------
         confidence : ndarray of shape (n_samples,)
             Higher means more confident. A sample is rejected when its
-            confidence is below the threshold of its predicted class.
+            confidence is below the threshold of its predicted class, or NaN.
         """
         check_is_fitted(self, "estimator_")
-        return self._class_index_and_confidence(X)[1]
-
-    def _base_predict_and_confidence(self, X):
-        """Predictions without rejection, and their confidences."""
-        class_index, confidence = self._class_index_and_confidence(X)
-        return np.asarray(self.classes_).take(class_index), confidence
+        return self._decide(X).confidence
 
     def predict(self, X):
         """Predict a class, or the reject label where the model abstains.
@@ -276,24 +226,22 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            ``classes_[argmax]`` of the response for accepted samples and
-            ``reject_label_`` for rejected ones.
+            The wrapped estimator's prediction for accepted samples and
+            ``reject_label_`` for rejected ones (confidence below the
+            threshold of the predicted class, or NaN).
         """
         check_is_fitted(self, "estimator_")
         classes = np.asarray(self.classes_)
-        threshold = self._decision_threshold()
-        class_index, confidence = self._class_index_and_confidence(X)
-        y_pred = classes.take(class_index)
-        dtype = _prediction_dtype(classes, self.reject_label_)
-        if y_pred.dtype != dtype:
-            y_pred = y_pred.astype(dtype)
-        if threshold is not None:
-            if np.all(threshold == threshold[0]):  # one threshold for all classes
-                rejected = confidence < threshold[0]
-            else:
-                rejected = confidence < threshold[class_index]
-            y_pred[rejected] = self.reject_label_
-        return y_pred
+        thresholds = self._decision_threshold()
+        reject_label = self.reject_label_
+        decision = self._decide(X, thresholds)
+        return labels_with_rejection(
+            classes,
+            decision.class_index,
+            decision.rejected,
+            reject_label,
+            prediction_dtype(classes, reject_label),
+        )
 
     def score(self, X, y, sample_weight=None):
         """Accuracy with abstentions credited: ``1 - rejection_cost_loss``.
@@ -430,11 +378,15 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         trained model without refitting it, wrap it in
         :class:`~sklearn.frozen.FrozenEstimator`.
 
-    threshold : float, array-like of shape (n_classes,) or None, default=None
-        A sample is rejected when its confidence is below the threshold.
-        ``None`` never rejects. An array gives one threshold per class, in
-        the order of ``classes_``, applied to the sample's predicted class;
-        for a binary problem that is an asymmetric reject band. With
+    threshold : float, array-like of shape (n_classes,), dict or None, \
+            default=None
+        A sample is rejected when its confidence is below the threshold (a
+        NaN confidence is always rejected). ``None`` never rejects: ``predict``
+        then equals the wrapped estimator's ``predict``. An array gives one
+        threshold per class, in the order of ``classes_``, applied to the
+        sample's predicted class; for a binary problem that is an asymmetric
+        reject band. A dict maps every class to its threshold, e.g.
+        ``{"approve": 0.9, "decline": 0.7}``. With
         ``predict_proba`` and a built-in confidence the threshold must lie
         in [0, 1]; with ``decision_function`` it is on the score's scale.
 
@@ -509,11 +461,26 @@ class SelectiveClassifier(BaseSelectiveClassifier):
 
     Notes
     -----
-    Accepted samples are labelled ``classes_[argmax]`` of the same response
-    the confidence is computed from, so accepted predictions always agree
-    with ``predict_proba`` (or ``decision_function``). Input validation is
-    left to the wrapped estimator, so estimators that accept NaN, sparse
-    matrices or data frames keep accepting them.
+    Accepted samples carry the wrapped estimator's own decision: its
+    ``predict``, which for most classifiers is ``classes_[argmax]`` of the
+    response the confidence is computed from (for those known to predict
+    that way, such as logistic regression, gradient boosting and random
+    forests, the response is not computed twice). A base that moves its
+    decision threshold (``FixedThresholdClassifier``) or votes keeps its
+    answer; the confidence still measures the response. A class-wise
+    threshold applies to the predicted class.
+
+    The reject rule is ``confidence >= threshold`` accepts: a NaN confidence
+    (a NaN or infinite response) is rejected whenever a threshold is set.
+
+    Input validation is left to the wrapped estimator, so estimators that
+    accept NaN, sparse matrices or data frames keep accepting them.
+
+    Inside :class:`~sklearn.multiclass.OneVsRestClassifier` or
+    :class:`~sklearn.multiclass.OneVsOneClassifier`, a selective classifier
+    is used through its ``predict_proba`` / ``decision_function`` only, so its
+    rejections are lost: wrap the multiclass model in the selective
+    classifier instead, ``SelectiveClassifier(OneVsRestClassifier(...))``.
 
     Examples
     --------
@@ -539,8 +506,15 @@ class SelectiveClassifier(BaseSelectiveClassifier):
 
     _parameter_constraints: dict = {
         **BaseSelectiveClassifier._parameter_constraints,
-        "threshold": [Interval(Real, None, None, closed="neither"), "array-like", None],
+        "threshold": [
+            Interval(Real, None, None, closed="neither"),
+            "array-like",
+            Mapping,
+            None,
+        ],
     }
+
+    _not_bool_params = ("threshold", "rejection_cost", "reject_label")
 
     def __init__(
         self,
@@ -585,17 +559,20 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         self : object
             The fitted classifier.
         """
+        self._check_not_bool_params()
         self._check_fit_target(y)
         routed_params = self._route_fit_params(fit_params)
         self.estimator_ = clone(_get_estimator(self.estimator)).fit(
             X, y, **routed_params.estimator.fit
         )
         self._set_fitted_attributes()
-        self._validate_threshold(self.threshold, n_classes=len(self.classes_))
+        self._warn_if_never_rejects(self._validate_threshold(self.threshold))
         return self
 
     def _decision_threshold(self):
-        return self._validate_threshold(self.threshold, n_classes=len(self.classes_))
+        # Checked here too: set_params(threshold=...) after fit needs no refit.
+        check_not_bool(self.threshold, "threshold")
+        return self._validate_threshold(self.threshold)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

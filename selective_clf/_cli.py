@@ -100,13 +100,8 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     from sklearn.preprocessing import StandardScaler
 
     from ._classifier import SelectiveClassifier
-    from .metrics import (
-        aurc_score,
-        coverage_score,
-        e_aurc_score,
-        risk_coverage_curve,
-        selective_risk_score,
-    )
+    from ._counting import coverage_and_risk_at
+    from .metrics import aurc_score, coverage_at_risk, e_aurc_score
 
     if data in BUNDLED:
         X, y, name = _load_bundled(data)
@@ -147,8 +142,11 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
         f"LogisticRegression); evaluated on {len(y_test)} held-out samples\n"
     )
 
-    confidence = clf.confidence_score(X_test)
-    y_base = clf.predict(X_test)  # threshold=None: the model's own prediction
+    # One pass of the reject rule; every operating point is counted from it.
+    decision = clf._decide(X_test)
+    confidence = decision.confidence
+    y_base = np.asarray(clf.classes_).take(decision.class_index)
+    errors = y_base != np.asarray(y_test)
     widths = (9, 8, 13, 9, 8)
     print(
         _format_row(
@@ -156,14 +154,15 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
         )
     )
     rows = []
-    for threshold in (None, *THRESHOLDS):
-        y_pred = clf.set_params(threshold=threshold).predict(X_test)
-        cov = coverage_score(y_pred, reject_label=clf.reject_label_)
-        risk = selective_risk_score(
-            y_test, y_pred, reject_label=clf.reject_label_, zero_division=np.nan
-        )
-        n_rejected = int(np.sum(y_pred == clf.reject_label_))
-        rows.append((threshold, cov, risk, n_rejected))
+    table_thresholds = (None, *THRESHOLDS)
+    coverages, risks = coverage_and_risk_at(
+        confidence,
+        errors,
+        [-np.inf if t is None else t for t in table_thresholds],
+    )
+    for threshold, cov, risk in zip(table_thresholds, coverages, risks, strict=True):
+        n_rejected = int(round((1.0 - cov) * len(y_test)))
+        rows.append((threshold, float(cov), float(risk), n_rejected))
         print(
             _format_row(
                 (
@@ -177,16 +176,11 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
             )
         )
 
-    coverage, risk, thresholds = risk_coverage_curve(y_test, y_base, confidence)
     print("\nlargest coverage at a target selective risk (on the test set):")
     for target_risk in TARGET_RISKS:
-        feasible = np.flatnonzero(risk <= target_risk)
-        if feasible.size:
-            best = feasible[np.argmax(coverage[feasible])]
-            cov, where = coverage[best], f"threshold {thresholds[best]:.3f}"
-        else:
-            cov, where = 0.0, "no threshold reaches it"
-        print(f"  risk <= {target_risk:<6} coverage {cov:.3f}  ({where})")
+        cov = coverage_at_risk(y_test, y_base, confidence, target_risk)
+        where = "" if cov > 0 else "  (no threshold reaches it)"
+        print(f"  risk <= {target_risk:<6} coverage {cov:.3f}{where}")
     aurc = aurc_score(y_test, y_base, confidence)
     e_aurc = e_aurc_score(y_test, y_base, confidence)
     print(f"\nAURC {aurc:.4f}   E-AURC {e_aurc:.4f}   (lower is better)")

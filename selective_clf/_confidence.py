@@ -13,72 +13,6 @@ import numpy as np
 from scipy.special import entr
 
 
-def response_matrix(estimator, X, response_method):
-    """Return the response of ``estimator`` on ``X`` as a 2D array.
-
-    Parameters
-    ----------
-    estimator : fitted classifier
-        The classifier whose response is computed.
-
-    X : {array-like, sparse matrix, dataframe}
-        Input samples, passed unchanged to ``estimator``.
-
-    response_method : {"predict_proba", "decision_function"}
-        The method of ``estimator`` to call.
-
-    Returns
-    -------
-    response : ndarray of shape (n_samples, n_classes)
-        Probabilities, or decision scores with a binary score ``s`` written
-        as the columns ``(-s, s)``.
-    """
-    response = np.asarray(getattr(estimator, response_method)(X))
-    if response.ndim == 1:
-        response = np.column_stack([-response, response])
-    return response
-
-
-# Up to this many classes, the top class is found with vectorised passes over
-# the columns, faster than ``argmax(axis=1)`` on the short rows of a
-# probability matrix; above it ``argmax`` is used. Columns of a C-ordered
-# matrix are strided, so the column-wise pass pays off for fewer classes
-# there (measured at 1M rows: benchmarks/compare).
-_COLUMNWISE_MAX_CLASSES = {"F": 16, "C": 4}
-
-
-def top_class(response):
-    """Index and value of the top response of each row, in one pass.
-
-    Ties go to the first column, as with ``np.argmax``.
-
-    Parameters
-    ----------
-    response : ndarray of shape (n_samples, n_classes)
-        Output of :func:`response_matrix`.
-
-    Returns
-    -------
-    index : ndarray of shape (n_samples,)
-        Column of the top response.
-
-    value : ndarray of shape (n_samples,)
-        The top response.
-    """
-    n_classes = response.shape[1]
-    order = "F" if response.flags.f_contiguous else "C"
-    if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
-        index = response.argmax(axis=1)
-        value = np.take_along_axis(response, index[:, None], axis=1)[:, 0]
-        return index, value
-    value = np.maximum.reduce([response[:, k] for k in range(n_classes)])
-    # the first column holding the maximum, as np.argmax: write from the last.
-    index = np.full(response.shape[0], n_classes - 1, dtype=np.intp)
-    for k in range(n_classes - 2, -1, -1):
-        np.copyto(index, k, where=response[:, k] == value)
-    return index, value
-
-
 def max_proba(response):
     """Top response value: the top probability, or the top decision score."""
     return response.max(axis=1)
@@ -100,7 +34,10 @@ def entropy(response):
     n_classes = response.shape[1]
     if n_classes < 2:
         return np.ones(response.shape[0])
-    proba = np.clip(response, 0.0, 1.0)
+    # C order whatever the input's layout: a sum over F-ordered rows adds in
+    # another order and can differ in the last bit, which would flip decisions
+    # exactly at the threshold.
+    proba = np.clip(np.ascontiguousarray(response), 0.0, 1.0)
     return 1.0 - entr(proba).sum(axis=1) / np.log(n_classes)
 
 
@@ -131,12 +68,14 @@ def confidence_from_response(response, confidence, *, response_method, top=None)
 
     top : ndarray of shape (n_samples,), default=None
         The top response of each row if already known (from
-        :func:`top_class`), reused by ``"max_proba"``.
+        :func:`selective_clf._decision.top_class`), reused by ``"max_proba"``.
 
     Returns
     -------
     scores : ndarray of shape (n_samples,)
-        The confidence of each sample, higher meaning more confident.
+        The confidence of each sample, higher meaning more confident. NaN
+        where the response is NaN (or where a callable says so): the reject
+        rule (:mod:`selective_clf._decision`) always rejects those samples.
     """
     if callable(confidence):
         scores = np.asarray(confidence(response), dtype=np.float64)
@@ -145,8 +84,6 @@ def confidence_from_response(response, confidence, *, response_method, top=None)
                 "The confidence callable must return one score per sample, an "
                 f"array of shape ({response.shape[0]},); got shape {scores.shape}."
             )
-        if np.isnan(scores).any():
-            raise ValueError("The confidence callable returned NaN scores.")
         return scores
     if confidence == "entropy" and response_method != "predict_proba":
         raise ValueError(

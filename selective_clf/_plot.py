@@ -1,8 +1,13 @@
 """RiskCoverageDisplay: the risk–coverage curve, drawn the scikit-learn way."""
 
-import numpy as np
+from numbers import Real
 
-from .metrics import aurc_score, risk_coverage_curve
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._decision import top_class
+from .metrics import risk_coverage_curve
+from .metrics._curve import _aurc_from_curve
 
 
 def _check_matplotlib(caller):
@@ -16,29 +21,89 @@ def _check_matplotlib(caller):
     return plt
 
 
-def _final_step(estimator):
-    """Split a Pipeline into (preprocessing, last step); others pass through."""
-    if hasattr(estimator, "steps"):
-        return estimator[:-1], estimator[-1]
-    return None, estimator
+def _unwrap(estimator, X):
+    """Find the model that decides, and transform ``X`` on the way to it.
+
+    Looks through a fitted search (``best_estimator_``), a
+    :class:`~sklearn.frozen.FrozenEstimator` and a Pipeline (whose first steps
+    transform ``X``), recursively.
+
+    Returns
+    -------
+    final : estimator
+        The selective classifier, or another classifier.
+    Xt : array-like
+        ``X`` as the final estimator sees it.
+    """
+    for _ in range(20):
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif type(estimator).__name__ == "FrozenEstimator":
+            estimator = estimator.estimator
+        elif hasattr(estimator, "steps"):
+            if len(estimator.steps) > 1:
+                X = estimator[:-1].transform(X)
+            estimator = estimator.steps[-1][1]
+        else:
+            break
+    return estimator, X
 
 
-def _predictions_and_confidence(estimator, X):
-    """Return base predictions (no rejection), confidences and actual predictions."""
-    preprocessing, final = _final_step(estimator)
-    Xt = X if preprocessing is None else preprocessing.transform(X)
-    if hasattr(final, "confidence_score"):
-        y_selective = final.predict(Xt)
-        y_base, confidence = final._base_predict_and_confidence(Xt)
-        return y_base, confidence, y_selective, final.reject_label_
+def _decisions(estimator, X):
+    """Predictions without rejection, confidences and the operating point's mask.
+
+    Returns
+    -------
+    decisions : Bunch
+        ``y_pred`` (the decided classes), ``confidence``, ``rejected`` (mask
+        at the estimator's own threshold, None for a plain classifier),
+        ``threshold`` (a float when one threshold serves every class, else
+        None) and ``name`` (class name of the deciding model).
+    """
+    final, Xt = _unwrap(estimator, X)
+    if hasattr(final, "confidence_score") and hasattr(final, "_decide"):
+        thresholds = final._decision_threshold()
+        decision = final._decide(Xt, thresholds)
+        scalar = thresholds is not None and np.all(thresholds == thresholds[0])
+        return Bunch(
+            y_pred=np.asarray(final.classes_).take(decision.class_index),
+            confidence=decision.confidence,
+            rejected=None if thresholds is None else decision.rejected,
+            threshold=float(thresholds[0]) if scalar else None,
+            name=type(final).__name__,
+        )
     if not hasattr(final, "predict_proba"):
         raise ValueError(
             f"{type(final).__name__} has neither confidence_score nor "
-            "predict_proba; wrap it in SelectiveClassifier to plot its curve."
+            "predict_proba, so it has no confidence to plot; wrap it in "
+            "SelectiveClassifier (which reads decision_function too)."
         )
     proba = np.asarray(final.predict_proba(Xt))
-    y_base = np.asarray(final.classes_)[proba.argmax(axis=1)]
-    return y_base, proba.max(axis=1), None, None
+    index, top = top_class(proba)
+    return Bunch(
+        y_pred=np.asarray(final.classes_).take(index),
+        confidence=top,
+        rejected=None,
+        threshold=None,
+        name=type(final).__name__,
+    )
+
+
+def _check_threshold(threshold):
+    """Check that a threshold to mark is one real number (not NaN, not bool)."""
+    if threshold is None:
+        return None
+    if (
+        isinstance(threshold, bool | np.bool_)
+        or not isinstance(threshold, Real | np.number)
+        or np.isnan(threshold)
+    ):
+        raise ValueError(
+            f"threshold={threshold!r} cannot be marked: pass one real number (not "
+            "NaN). For class-wise thresholds use from_estimator, which marks the "
+            "estimator's own operating point."
+        )
+    return float(threshold)
 
 
 class RiskCoverageDisplay:
@@ -68,6 +133,10 @@ class RiskCoverageDisplay:
 
     operating_point : tuple of (float, float), default=None
         ``(coverage, risk)`` of a chosen threshold, marked on the curve.
+
+    threshold : float, default=None
+        The threshold of the operating point, shown in the legend (None for
+        class-wise thresholds).
 
     name : str, default=None
         Name of the model, shown in the legend.
@@ -125,7 +194,9 @@ class RiskCoverageDisplay:
         error_rate=None,
         operating_point=None,
         name=None,
+        threshold=None,
     ):
+        self.threshold = threshold
         self.coverage = coverage
         self.risk = risk
         self.thresholds = thresholds
@@ -134,7 +205,7 @@ class RiskCoverageDisplay:
         self.operating_point = operating_point
         self.name = name
 
-    def plot(self, ax=None, *, name=None, plot_oracle=False, **kwargs):
+    def plot(self, ax=None, *, name=None, plot_oracle=False, oracle_kw=None, **kwargs):
         """Plot the curve.
 
         Parameters
@@ -150,6 +221,10 @@ class RiskCoverageDisplay:
             Also draw the optimal curve of a perfect ranking with the same
             error rate: risk 0 up to coverage ``1 - error_rate``, then
             ``1 - (1 - error_rate) / coverage``.
+
+        oracle_kw : dict, default=None
+            Keyword arguments for matplotlib's ``plot`` of the oracle curve,
+            overriding its dashed grey default.
 
         **kwargs : dict
             Keyword arguments passed to matplotlib's ``plot``.
@@ -185,16 +260,26 @@ class RiskCoverageDisplay:
             r = float(self.error_rate)
             grid = np.linspace(1e-3, 1.0, 400)
             oracle = np.clip(1.0 - (1.0 - r) / grid, 0.0, None)
-            (self.oracle_line_,) = ax.plot(
-                grid,
-                oracle,
-                linestyle="--",
-                color="0.5",
-                label=f"oracle (error rate {r:.3f})",
-            )
+            style = {
+                "linestyle": "--",
+                "color": "0.5",
+                "label": f"oracle (error rate {r:.3f})",
+                **(oracle_kw or {}),
+            }
+            (self.oracle_line_,) = ax.plot(grid, oracle, **style)
         self.operating_point_ = None
         if self.operating_point is not None:
             cov, risk = self.operating_point
+            where = (
+                "class-wise thresholds"
+                if getattr(self, "threshold", None) is None
+                else f"threshold {self.threshold:.3g}"
+            )
+            what = (
+                "rejects everything"
+                if np.isnan(risk)
+                else f"coverage {cov:.2f}, risk {risk:.3f}"
+            )
             (self.operating_point_,) = ax.plot(
                 [cov],
                 [risk],
@@ -202,7 +287,7 @@ class RiskCoverageDisplay:
                 markersize=8,
                 linestyle="none",
                 color=self.line_.get_color(),
-                label=f"threshold: coverage {cov:.2f}, risk {risk:.3f}",
+                label=f"{where}: {what}",
             )
         ax.set_xlabel("Coverage (fraction of samples decided)")
         ax.set_ylabel("Selective risk (error rate on decided samples)")
@@ -226,6 +311,7 @@ class RiskCoverageDisplay:
         ax=None,
         plot_oracle=False,
         mark_threshold=True,
+        oracle_kw=None,
         **kwargs,
     ):
         """Plot the curve of a fitted classifier on ``(X, y)``.
@@ -233,9 +319,12 @@ class RiskCoverageDisplay:
         Parameters
         ----------
         estimator : fitted estimator
-            A :class:`SelectiveClassifier` (or a Pipeline ending in one), or
-            any fitted classifier with ``predict_proba`` (its top probability
-            is then the confidence).
+            A selective classifier (:class:`SelectiveClassifier`,
+            :class:`SelectiveClassifierCV`), possibly the last step of a
+            Pipeline, the ``best_estimator_`` of a fitted search or inside a
+            :class:`~sklearn.frozen.FrozenEstimator`: its own confidence and
+            threshold are used. Any other fitted classifier with
+            ``predict_proba`` is drawn with its top probability as confidence.
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input values.
@@ -247,7 +336,7 @@ class RiskCoverageDisplay:
             Sample weights.
 
         name : str, default=None
-            Legend name; defaults to the class name of the estimator.
+            Legend name; defaults to the class name of the deciding model.
 
         ax : matplotlib Axes, default=None
             Axes to plot on.
@@ -257,10 +346,13 @@ class RiskCoverageDisplay:
 
         mark_threshold : bool, default=True
             Mark the operating point of the estimator's own threshold (its
-            coverage and selective risk on ``(X, y)``), when it rejects.
+            coverage and selective risk on ``(X, y)``), when it has one.
+
+        oracle_kw : dict, default=None
+            Keyword arguments for matplotlib's ``plot`` of the oracle curve.
 
         **kwargs : dict
-            Keyword arguments passed to matplotlib's ``plot``.
+            Keyword arguments passed to matplotlib's ``plot`` of the curve.
 
         Returns
         -------
@@ -268,40 +360,23 @@ class RiskCoverageDisplay:
             Object that stores the computed values and the artists.
         """
         _check_matplotlib("RiskCoverageDisplay.from_estimator")
-        y_base, confidence, y_selective, reject_label = _predictions_and_confidence(
-            estimator, X
-        )
+        decisions = _decisions(estimator, X)
         operating_point = None
-        if mark_threshold and y_selective is not None:
-            from .metrics import coverage_score, selective_risk_score
-
-            if np.any(y_selective == reject_label):
-                operating_point = (
-                    coverage_score(
-                        y_selective,
-                        reject_label=reject_label,
-                        sample_weight=sample_weight,
-                    ),
-                    selective_risk_score(
-                        y,
-                        y_selective,
-                        reject_label=reject_label,
-                        sample_weight=sample_weight,
-                        zero_division=0.0,
-                    ),
-                )
-        if name is None:
-            _, final = _final_step(estimator)
-            name = type(final).__name__
+        if mark_threshold and decisions.rejected is not None:
+            operating_point = _point_of_mask(
+                y, decisions.y_pred, decisions.rejected, sample_weight
+            )
         return cls._from_scores(
             y,
-            y_base,
-            confidence,
+            decisions.y_pred,
+            decisions.confidence,
             sample_weight=sample_weight,
-            name=name,
+            name=decisions.name if name is None else name,
             ax=ax,
             plot_oracle=plot_oracle,
+            threshold=decisions.threshold if mark_threshold else None,
             operating_point=operating_point,
+            oracle_kw=oracle_kw,
             **kwargs,
         )
 
@@ -317,6 +392,7 @@ class RiskCoverageDisplay:
         name=None,
         ax=None,
         plot_oracle=False,
+        oracle_kw=None,
         **kwargs,
     ):
         """Plot the curve from predictions and confidences.
@@ -337,7 +413,9 @@ class RiskCoverageDisplay:
 
         threshold : float, default=None
             If given, mark the operating point of this threshold (samples
-            with ``confidence >= threshold`` accepted).
+            with ``confidence >= threshold`` accepted). A threshold above
+            every confidence rejects everything: its point has coverage 0
+            and no risk, and is not drawn.
 
         name : str, default=None
             Legend name.
@@ -348,8 +426,11 @@ class RiskCoverageDisplay:
         plot_oracle : bool, default=False
             Also draw the optimal curve for the same error rate.
 
+        oracle_kw : dict, default=None
+            Keyword arguments for matplotlib's ``plot`` of the oracle curve.
+
         **kwargs : dict
-            Keyword arguments passed to matplotlib's ``plot``.
+            Keyword arguments passed to matplotlib's ``plot`` of the curve.
 
         Returns
         -------
@@ -365,7 +446,9 @@ class RiskCoverageDisplay:
             name=name,
             ax=ax,
             plot_oracle=plot_oracle,
-            operating_point=threshold,
+            threshold=_check_threshold(threshold),
+            operating_point=None,
+            oracle_kw=oracle_kw,
             **kwargs,
         )
 
@@ -380,27 +463,51 @@ class RiskCoverageDisplay:
         name,
         ax,
         plot_oracle,
+        threshold,
         operating_point,
+        oracle_kw,
         **kwargs,
     ):
         coverage, risk, thresholds = risk_coverage_curve(
             y_true, y_pred, confidence, sample_weight=sample_weight
         )
-        aurc = aurc_score(y_true, y_pred, confidence, sample_weight=sample_weight)
-        if operating_point is not None and np.ndim(operating_point) == 0:
-            # a threshold: its point is the curve's at the lowest distinct
-            # confidence >= threshold (nothing accepted above the largest).
-            index = np.searchsorted(thresholds, operating_point, side="left")
+        if operating_point is None and threshold is not None:
+            # the curve's point at the lowest distinct confidence >= threshold
+            # (nothing accepted above the largest).
+            index = np.searchsorted(thresholds, threshold, side="left")
             operating_point = (
-                (coverage[index], risk[index]) if index < len(thresholds) else (0, 0)
+                (float(coverage[index]), float(risk[index]))
+                if index < len(thresholds)
+                else (0.0, float("nan"))
             )
         display = cls(
             coverage=coverage,
             risk=risk,
             thresholds=thresholds,
-            aurc=aurc,
-            error_rate=risk[np.argmax(coverage)],
+            aurc=_aurc_from_curve(coverage, risk),
+            error_rate=float(risk[np.argmax(coverage)]),
             operating_point=operating_point,
             name=name,
+            threshold=threshold,
         )
-        return display.plot(ax=ax, plot_oracle=plot_oracle, **kwargs)
+        return display.plot(
+            ax=ax, plot_oracle=plot_oracle, oracle_kw=oracle_kw, **kwargs
+        )
+
+
+def _point_of_mask(y_true, y_pred, rejected, sample_weight):
+    """Coverage and selective risk of the predictions with a rejection mask."""
+    y_true = np.asarray(y_true)
+    weight = (
+        np.ones(rejected.shape[0])
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64)
+    )
+    weight = weight / weight.max()
+    accepted = ~rejected
+    accepted_weight = weight[accepted].sum()
+    coverage = float(accepted_weight / weight.sum())
+    if accepted_weight == 0:
+        return coverage, float("nan")
+    errors = np.not_equal(y_true[accepted], np.asarray(y_pred)[accepted])
+    return coverage, float(weight[accepted][errors].sum() / accepted_weight)

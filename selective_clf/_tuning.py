@@ -4,32 +4,40 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedShuffleSplit, check_cv
-from sklearn.utils import Bunch, _safe_indexing, indexable
+from sklearn.utils import Bunch, indexable
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, column_or_1d
+from sklearn.utils.validation import column_or_1d
 
 from ._bounds import ltt_candidates, select_threshold_ltt, select_threshold_sgr
-from ._classifier import BaseSelectiveClassifier, _get_estimator, _prediction_dtype
+from ._classifier import (
+    BaseSelectiveClassifier,
+    _get_estimator,
+    resolve_response_method,
+)
 from ._compat import (
     Interval,
     RealNotInt,
     StrOptions,
+    _BaseScorer,
     _check_method_params,
     _check_sample_weight,
     _fit_context,
+    _num_samples,
     _routing_enabled,
+    _safe_indexing,
 )
-from ._confidence import confidence_from_response, response_matrix, top_class
-from .metrics._curve import _counts_at, _ranked_counts
+from ._counting import coverage_and_risk_at, ranked_counts
+from ._decision import decide, rejected_mask
+from ._validation import check_not_bool, prediction_dtype
 
 RISK_METHODS = {
     "ltt": dict(fwer="fixed_sequence"),
@@ -37,6 +45,7 @@ RISK_METHODS = {
     "sgr": None,
 }
 DEFAULT_SCORING_GRID = 100
+OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
 
 
 class GuaranteeWarning(UserWarning):
@@ -46,16 +55,14 @@ class GuaranteeWarning(UserWarning):
 def _fit_and_collect(
     estimator, X, y, *, train, val, fit_params, response_method, confidence
 ):
-    """Fit on ``train`` (if any) and return confidences and predictions on ``val``.
+    """Fit on ``train`` (if any); return the model and its decisions on ``val``.
 
     Returns
     -------
-    val : ndarray of int
-        Indices of the validation samples.
-    confidence : ndarray of shape (n_val,)
-        Out-of-fold confidences.
-    y_pred : ndarray of shape (n_val,)
-        Out-of-fold predictions without rejection.
+    fold : Bunch
+        ``estimator`` (the fitted model), ``val`` (indices of the validation
+        samples), ``confidence`` and ``y_pred`` (decisions without rejection,
+        through the same reject rule as ``predict``).
     """
     if train is not None:
         estimator.fit(
@@ -63,30 +70,237 @@ def _fit_and_collect(
             _safe_indexing(y, train),
             **_check_method_params(X, fit_params, indices=train),
         )
-    X_val = _safe_indexing(X, val)
-    response = response_matrix(estimator, X_val, response_method)
-    class_index, top = top_class(response)
-    conf = confidence_from_response(
-        response, confidence, response_method=response_method, top=top
+    decision = decide(
+        estimator,
+        _safe_indexing(X, val),
+        response_method=resolve_response_method(response_method, estimator),
+        confidence=confidence,
     )
-    y_pred = np.asarray(estimator.classes_).take(class_index)
-    return val, conf, y_pred
+    return Bunch(
+        estimator=estimator,
+        val=val,
+        confidence=np.asarray(decision.confidence, dtype=np.float64),
+        y_pred=np.asarray(estimator.classes_).take(decision.class_index),
+    )
 
 
-class _FixedPredictions(ClassifierMixin, BaseEstimator):
-    """Stand-in estimator whose ``predict`` returns given predictions.
+# -- the out-of-fold trade-off and the candidate thresholds ------------------
 
-    It lets any scorer score the out-of-fold predictions at one candidate
-    threshold without refitting or re-predicting.
+
+def _candidates(confidence, errors, weights, thresholds):
+    """Candidate thresholds (descending) and their weighted counts.
+
+    ``thresholds="auto"`` gives every distinct finite confidence, preceded by
+    ``inf`` (reject everything) and followed by ``-inf`` (accept everything);
+    an int that many quantiles; an array exactly those values. NaN
+    confidences are never accepted but count in ``total``.
+
+    Returns
+    -------
+    candidates : Bunch
+        ``thresholds`` (descending), ``accepted`` and ``accepted_errors``
+        (weighted counts at each) and ``total`` (weight of all samples).
     """
+    finite = ~np.isnan(confidence)
+    total = float(confidence.shape[0] if weights is None else weights.sum())
+    conf, err = confidence[finite], errors[finite]
+    w = None if weights is None else weights[finite]
+    if isinstance(thresholds, str):  # "auto"
+        distinct, accepted, accepted_errors = ranked_counts(err, conf, w)
+        if w is not None:  # ranked_counts scales the weights to a max of 1
+            scale = float(w.sum()) / float(accepted[-1])
+            accepted, accepted_errors = accepted * scale, accepted_errors * scale
+        return Bunch(
+            thresholds=np.concatenate([[np.inf], distinct, [-np.inf]]),
+            accepted=np.concatenate([[0.0], accepted, [accepted[-1]]]),
+            accepted_errors=np.concatenate(
+                [[0.0], accepted_errors, [accepted_errors[-1]]]
+            ),
+            total=total,
+        )
+    grid = _grid(thresholds, conf)[::-1]
+    coverage, risk = coverage_and_risk_at(conf, err, grid, w)
+    accepted = coverage * (total if w is None else float(w.sum()))
+    with np.errstate(invalid="ignore"):
+        accepted_errors = np.where(accepted > 0, risk * accepted, 0.0)
+    return Bunch(
+        thresholds=grid,
+        accepted=accepted,
+        accepted_errors=accepted_errors,
+        total=total,
+    )
 
-    def __init__(self, y_pred, classes, reject_label):
-        self.y_pred = y_pred
-        self.classes_ = classes
-        self.reject_label_ = reject_label
 
-    def predict(self, X):
-        return self.y_pred
+def _grid(thresholds, confidence, default=None):
+    """Ascending grid of candidate thresholds from the ``thresholds`` param."""
+    if isinstance(thresholds, str):  # "auto"
+        n_quantiles = default
+    elif isinstance(thresholds, Integral):
+        n_quantiles = thresholds
+    else:
+        grid = np.asarray(thresholds)
+        if grid.dtype.kind == "b" or grid.dtype.kind not in "iuf":
+            raise ValueError(
+                f"thresholds must be numbers; got {np.asarray(thresholds).tolist()!r}."
+            )
+        grid = np.unique(grid.astype(np.float64))
+        if grid.shape[0] == 0:
+            raise ValueError(
+                "thresholds is empty: give at least one candidate threshold, or "
+                "thresholds='auto'."
+            )
+        if np.isnan(grid).any():
+            raise ValueError("thresholds must not contain NaN.")
+        return grid
+    if confidence.shape[0] == 0:
+        return np.array([-np.inf])
+    return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))
+
+
+# -- one pure function per objective -----------------------------------------
+# Each returns a Bunch with the candidate ``thresholds``, the ``objective``
+# value at each and the index ``best`` of the chosen one, plus any extra
+# fitted attribute (``risk_bound``) it certifies.
+
+
+def _choose_rejection_cost(oof, *, rejection_cost, thresholds):
+    """Minimise ``(errors + c * rejections) / n`` (Chow's cost)."""
+    cand = _candidates(oof.confidence, oof.errors, oof.weights, thresholds)
+    cost = (
+        cand.accepted_errors + rejection_cost * (cand.total - cand.accepted)
+    ) / cand.total
+    # ties: the lowest cost with the largest coverage (latest candidate).
+    best = len(cost) - 1 - int(np.argmin(cost[::-1]))
+    return Bunch(thresholds=cand.thresholds, objective=1.0 - cost, best=best)
+
+
+def _choose_target_coverage(oof, *, target_coverage, thresholds):
+    """Choose the highest threshold whose conformal rejection rate is in budget."""
+    confidence = oof.confidence
+    cand = _candidates(confidence, oof.errors, None, thresholds)
+    n = confidence.shape[0]
+    # Conformal quantile: reject below the k-th smallest confidence (NaN
+    # counting as the smallest: always rejected), so that a new exchangeable
+    # sample is rejected with probability k / (n + 1) <= 1 - target_coverage
+    # (ties only lower it). A lower threshold whose calibration accuracy
+    # happens to be higher is not taken: that is noise, and it would spend
+    # the rejection budget less.
+    k = int(np.floor((1.0 - target_coverage) * (n + 1)))
+    ranked = np.sort(np.where(np.isnan(confidence), -np.inf, confidence))
+    limit = -np.inf if k == 0 else ranked[k - 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.where(
+            cand.accepted > 0, 1.0 - cand.accepted_errors / cand.accepted, 0.0
+        )
+    admissible = np.flatnonzero(cand.thresholds <= limit)
+    if admissible.shape[0] == 0:
+        raise ValueError(
+            f"No candidate threshold accepts target_coverage={target_coverage} of "
+            f"the samples: every value of thresholds is above {limit:.6g}, the "
+            "highest threshold that does. Add lower candidate thresholds, or use "
+            "thresholds='auto'."
+        )
+    return Bunch(
+        thresholds=cand.thresholds, objective=accuracy, best=int(admissible[0])
+    )
+
+
+def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
+    """Choose the largest coverage whose risk is certified below the target."""
+    finite = ~np.isnan(oof.confidence)
+    # NaN confidences are never accepted; the accepted samples, and hence
+    # the binomial arguments of the bounds, only involve the finite ones.
+    confidence, errors = oof.confidence[finite], oof.errors[finite]
+    if method == "sgr":
+        if not isinstance(thresholds, str):
+            raise ValueError(
+                "method='sgr' searches the distinct confidence values; it takes "
+                "no thresholds grid. Use thresholds='auto', or method='ltt'."
+            )
+        selection = select_threshold_sgr(
+            confidence, errors, target_risk=target_risk, delta=delta
+        )
+    else:
+        grid = (
+            ltt_candidates(confidence, target_risk=target_risk, delta=delta)
+            if isinstance(thresholds, str)
+            else _grid(thresholds, confidence)
+        )
+        selection = select_threshold_ltt(
+            confidence,
+            errors,
+            target_risk=target_risk,
+            delta=delta,
+            thresholds=grid,
+            **RISK_METHODS[method],
+        )
+    if not selection.feasible:
+        warnings.warn(
+            f"No threshold keeps the selective risk below {target_risk} "
+            f"with probability {1 - delta:.3g} on these "
+            f"{confidence.shape[0]} calibration samples, so the model rejects "
+            "everything. Allow a larger target_risk or delta, or calibrate on "
+            "more data.",
+            GuaranteeWarning,
+            stacklevel=5,
+        )
+    # The whole curve for cv_results_: every distinct value and the chosen
+    # threshold, with the coverage each gives (what the search maximises).
+    curve = np.union1d(np.unique(confidence), [selection.threshold])
+    coverage, _ = coverage_and_risk_at(oof.confidence, oof.errors, curve)
+    best = int(np.flatnonzero(curve == selection.threshold)[0])
+    return Bunch(
+        thresholds=curve,
+        objective=coverage,
+        best=best,
+        risk_bound=float(selection.risk_bound),
+    )
+
+
+def _choose_scoring(oof, *, scorer, thresholds, score_params, owner):
+    """Maximise a scorer of predictions over the candidate thresholds.
+
+    The scorer sees the out-of-fold predictions with rejections at each
+    threshold, through the same reject rule as ``predict``, without any
+    refit or new prediction.
+    """
+    if not isinstance(scorer, _BaseScorer):
+        raise ValueError(
+            f"scoring={scorer!r} is a plain callable; to evaluate it at every "
+            "threshold without refitting, pass a scorer name or an object made "
+            "by sklearn.metrics.make_scorer or "
+            "selective_clf.metrics.make_selective_scorer."
+        )
+    grid = _grid(
+        thresholds,
+        oof.confidence[~np.isnan(oof.confidence)],
+        default=DEFAULT_SCORING_GRID,
+    )
+    if isinstance(thresholds, str):  # "auto" also offers "accept everything"
+        grid = np.concatenate([[-np.inf], grid])
+    reject_label = owner.reject_label_
+    dtype = prediction_dtype(np.asarray(owner.classes_), reject_label)
+    scores = np.empty(grid.shape[0])
+    for i, threshold in enumerate(grid):
+        rejected = rejected_mask(oof.confidence, np.array([threshold]), None)
+        y_sel = oof.y_pred.astype(dtype)
+        y_sel[rejected] = reject_label
+
+        def method_caller(estimator, method, X, y_sel=y_sel, **kwargs):
+            if method != "predict":
+                raise ValueError(
+                    f"scoring={scorer!r} scores {method}, which does not depend "
+                    "on the reject threshold, so it cannot choose one. Use a "
+                    "scorer of predictions, e.g. 'accuracy' or "
+                    "selective_clf.metrics.make_selective_scorer(...)."
+                )
+            return y_sel
+
+        scores[i] = scorer._score(
+            method_caller, owner, None, oof.y_true, **score_params
+        )
+    # ties: the largest coverage (lowest threshold, first in ascending order)
+    return Bunch(thresholds=grid, objective=scores, best=int(np.argmax(scores)))
 
 
 class SelectiveClassifierCV(BaseSelectiveClassifier):
@@ -435,7 +649,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             Class labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, for the estimator's ``fit`` and the
+            Non-negative sample weights, for the estimator's ``fit`` and the
             ``rejection_cost`` / ``scoring`` objectives.
 
         **fit_params : dict
@@ -448,197 +662,140 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             The fitted classifier.
         """
         objective = self._objective()
+        for name in ("rejection_cost", "target_coverage", "target_risk", "delta"):
+            check_not_bool(getattr(self, name), name)
+        check_not_bool(self.reject_label, "reject_label")
         self._check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+            if (sample_weight < 0).any():
+                raise ValueError(
+                    "sample_weight must be non-negative: a negative weight has no "
+                    "meaning for a cost or a score."
+                )
+        return self._fit(objective, X, y, sample_weight, fit_params)
+
+    def _fit(self, objective, X, y, sample_weight, fit_params):
+        """Collect out-of-fold decisions once, choose, set the final model."""
         routed = self._route(sample_weight, fit_params)
         base = _get_estimator(self.estimator)
         mode, splits = self._splits(X, y, routed.splitter.split)
         self._warn_protocol(mode, len(splits))
-        response_method = self._check_response_method(base)
+        folds = self._collect(base, mode, splits, X, y, routed.estimator.fit)
+        val = np.concatenate([fold.val for fold in folds])
+        y_true = np.asarray(_safe_indexing(y, val))
+        y_pred = np.concatenate([fold.y_pred for fold in folds])
+        oof = Bunch(
+            confidence=np.concatenate([fold.confidence for fold in folds]),
+            y_true=y_true,
+            y_pred=y_pred,
+            errors=y_pred != y_true,
+            weights=(
+                None
+                if sample_weight is None
+                else np.asarray(_safe_indexing(sample_weight, val), dtype=np.float64)
+            ),
+        )
+        self._check_confidences(oof.confidence)
 
-        results = Parallel(n_jobs=self.n_jobs)(
+        # The model that predicts: for a frozen base and a kept holdout split
+        # it is the very model whose out-of-fold confidences were collected
+        # (and certified); otherwise it is refitted on all data.
+        if mode in ("frozen", "keep"):
+            self.estimator_ = folds[0].estimator
+        else:
+            self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
+        self._set_fitted_attributes()
+
+        choice = self._choose(objective, oof, X, routed, val)
+        self.threshold_ = float(choice.thresholds[choice.best])
+        self.best_score_ = float(choice.objective[choice.best])
+        if "risk_bound" in choice:
+            self.risk_bound_ = choice.risk_bound
+        coverage, risk = coverage_and_risk_at(
+            oof.confidence, oof.errors, [self.threshold_]
+        )
+        self.coverage_, self.risk_ = float(coverage[0]), float(risk[0])
+        if self.store_cv_results:
+            thresholds = np.asarray(choice.thresholds, dtype=np.float64)
+            coverage, risk = coverage_and_risk_at(
+                oof.confidence, oof.errors, thresholds
+            )
+            order = np.argsort(thresholds, kind="stable")
+            self.cv_results_ = {
+                "thresholds": thresholds[order],
+                "coverage": coverage[order],
+                "risk": risk[order],
+                "objective": np.asarray(choice.objective)[order],
+            }
+        return self
+
+    def _collect(self, base, mode, splits, X, y, fit_params):
+        """Fit one model per split; its out-of-fold decisions, in one pass."""
+        return Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_collect)(
                 base if mode == "frozen" else clone(base),
                 X,
                 y,
                 train=train,
                 val=val,
-                fit_params=routed.estimator.fit,
-                response_method=response_method,
+                fit_params=fit_params,
+                response_method=self.response_method,
                 confidence=self.confidence,
             )
             for train, val in splits
         )
-        val = np.concatenate([r[0] for r in results])
-        confidence = np.concatenate([r[1] for r in results]).astype(np.float64)
-        y_pred = np.concatenate([r[2] for r in results])
-        y_val = np.asarray(_safe_indexing(y, val))
-        errors = y_pred != y_val
-        # sample_weight is consumed here for the objective; a user scorer gets
-        # what is routed to it.
-        scorer_params = routed.scorer.score if "scorer" in routed else {}
-        score_params = _check_method_params(X, scorer_params, indices=val)
-        weights = (
-            None
-            if sample_weight is None
-            else np.asarray(_safe_indexing(sample_weight, val), dtype=np.float64)
-        )
 
-        if mode == "frozen":
-            self.estimator_ = base
-        elif mode == "keep":
-            train = splits[0][0]
-            self.estimator_ = clone(base).fit(
-                _safe_indexing(X, train),
-                _safe_indexing(y, train),
-                **_check_method_params(X, routed.estimator.fit, indices=train),
+    def _check_confidences(self, confidence):
+        """Refuse all-NaN out-of-fold confidences; warn about some."""
+        n_nan = int(np.isnan(confidence).sum())
+        if n_nan == confidence.shape[0]:
+            raise ValueError(
+                "Every out-of-fold confidence is NaN (the estimator's "
+                f"{self.response_method} response is NaN or infinite on all "
+                f"{n_nan} samples), so no threshold can be tuned. Check the "
+                "estimator's probabilities (e.g. LabelSpreading gives NaN with "
+                "its default kernel on unscaled data)."
             )
-        else:
-            self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
-        self._set_fitted_attributes()
-
-        choose = getattr(self, f"_choose_{objective}")
-        thresholds, objective_values, best = choose(
-            confidence,
-            errors,
-            weights,
-            y_val=y_val,
-            y_pred=y_pred,
-            score_params=score_params,
-        )
-        self.threshold_ = float(thresholds[best])
-        self.best_score_ = float(objective_values[best])
-        accepted = confidence >= self.threshold_
-        self.coverage_ = float(accepted.mean())
-        self.risk_ = float(errors[accepted].mean()) if accepted.any() else float("nan")
-        if self.store_cv_results:
-            coverage, risk = _coverage_and_risk(confidence, errors, thresholds)
-            order = np.argsort(thresholds, kind="stable")
-            self.cv_results_ = {
-                "thresholds": thresholds[order],
-                "coverage": coverage[order],
-                "risk": risk[order],
-                "objective": objective_values[order],
-            }
-        return self
-
-    # -- candidate thresholds and objectives --------------------------------
-
-    def _candidates(self, confidence, errors, weights):
-        """Candidate thresholds (descending) with weighted accepted/error sums."""
-        distinct, accepted, accepted_errors = _ranked_counts(
-            errors, confidence, weights
-        )
-        total = accepted[-1]
-        if isinstance(self.thresholds, str):  # "auto": every distinct value
-            thresholds = np.concatenate([[np.inf], distinct])
-            accepted = np.concatenate([[0.0], accepted])
-            accepted_errors = np.concatenate([[0.0], accepted_errors])
-            thresholds[-1] = -np.inf  # the lowest value accepts everything
-            return thresholds, accepted, accepted_errors, total
-        grid = self._grid(confidence)[::-1]
-        acc, err = _counts_at(grid, distinct, accepted, accepted_errors)
-        return grid, acc, err, total
-
-    def _grid(self, confidence, default=None):
-        """Ascending grid of candidate thresholds from the ``thresholds`` param."""
-        if isinstance(self.thresholds, str):  # "auto"
-            n_quantiles = default
-        elif isinstance(self.thresholds, Integral):
-            n_quantiles = self.thresholds
-        else:
-            grid = np.unique(np.asarray(self.thresholds, dtype=np.float64))
-            if np.isnan(grid).any():
-                raise ValueError("thresholds must not contain NaN.")
-            return grid
-        return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))
-
-    def _choose_rejection_cost(self, confidence, errors, weights, **_):
-        thresholds, accepted, accepted_errors, total = self._candidates(
-            confidence, errors, weights
-        )
-        cost = (accepted_errors + self.rejection_cost * (total - accepted)) / total
-        # ties: the lowest cost with the largest coverage (latest candidate).
-        best = len(cost) - 1 - np.argmin(cost[::-1])
-        return thresholds, 1.0 - cost, best
-
-    def _choose_target_coverage(self, confidence, errors, weights, **_):
-        thresholds, accepted, accepted_errors, _ = self._candidates(
-            confidence, errors, None
-        )
-        n = confidence.shape[0]
-        # Conformal quantile: reject below the k-th smallest confidence, so
-        # that a new exchangeable sample is rejected with probability
-        # k / (n + 1) <= 1 - target_coverage (ties only lower it). A lower
-        # threshold whose calibration accuracy happens to be higher is not
-        # taken: that is noise, and it would spend the rejection budget less.
-        k = int(np.floor((1.0 - self.target_coverage) * (n + 1)))
-        limit = -np.inf if k == 0 else np.sort(confidence)[k - 1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            accuracy = np.where(accepted > 0, 1.0 - accepted_errors / accepted, 0.0)
-        best = int(np.flatnonzero(thresholds <= limit)[0])
-        if k == 0:
-            best = len(thresholds) - 1  # accept everything: threshold -inf
-        return thresholds, accuracy, best
-
-    def _choose_target_risk(self, confidence, errors, weights, **_):
-        if self.method == "sgr":
-            selection = select_threshold_sgr(
-                confidence, errors, target_risk=self.target_risk, delta=self.delta
-            )
-        else:
-            grid = (
-                ltt_candidates(
-                    confidence, target_risk=self.target_risk, delta=self.delta
-                )
-                if isinstance(self.thresholds, str)
-                else self._grid(confidence)
-            )
-            selection = select_threshold_ltt(
-                confidence,
-                errors,
-                target_risk=self.target_risk,
-                delta=self.delta,
-                thresholds=grid,
-                **RISK_METHODS[self.method],
-            )
-        if not selection.feasible:
+        if n_nan:
             warnings.warn(
-                f"No threshold keeps the selective risk below {self.target_risk} "
-                f"with probability {1 - self.delta:.3g} on these "
-                f"{confidence.shape[0]} calibration samples, so the model rejects "
-                "everything. Allow a larger target_risk or delta, or calibrate on "
-                "more data.",
-                GuaranteeWarning,
+                f"{n_nan} of {confidence.shape[0]} out-of-fold confidences are NaN "
+                "(a NaN or infinite response); those samples are always rejected "
+                "and counted as rejections when tuning.",
+                UserWarning,
                 stacklevel=4,
             )
-        self.risk_bound_ = float(selection.risk_bound)
-        # The whole curve for cv_results_: every distinct value and the chosen
-        # threshold, with the coverage each gives (what the search maximises).
-        thresholds = np.union1d(np.unique(confidence), [selection.threshold])
-        coverage, _ = _coverage_and_risk(confidence, errors, thresholds)
-        best = int(np.flatnonzero(thresholds == selection.threshold)[0])
-        return thresholds, coverage, best
 
-    def _choose_scoring(
-        self, confidence, errors, weights, *, y_val, y_pred, score_params
-    ):
-        scorer = check_scoring(self.estimator_, scoring=self.scoring)
-        grid = self._grid(confidence, default=DEFAULT_SCORING_GRID)
-        thresholds = np.concatenate([grid[::-1], [-np.inf]])[::-1]
-        classes = np.asarray(self.classes_)
-        dtype = _prediction_dtype(classes, self.reject_label_)
-        scores = np.empty(thresholds.shape[0])
-        for i, threshold in enumerate(thresholds):
-            y_sel = y_pred.astype(dtype)
-            y_sel[confidence < threshold] = self.reject_label_
-            stand_in = _FixedPredictions(y_sel, classes, self.reject_label_)
-            scores[i] = scorer(stand_in, y_sel.reshape(-1, 1), y_val, **score_params)
-        # ties: the largest coverage (lowest threshold, first in ascending order)
-        return thresholds, scores, int(np.argmax(scores))
+    def _choose(self, objective, oof, X, routed, val):
+        """Dispatch to the pure function of the objective."""
+        if objective == "rejection_cost":
+            return _choose_rejection_cost(
+                oof, rejection_cost=self.rejection_cost, thresholds=self.thresholds
+            )
+        if objective == "target_coverage":
+            return _choose_target_coverage(
+                oof, target_coverage=self.target_coverage, thresholds=self.thresholds
+            )
+        if objective == "target_risk":
+            return _choose_target_risk(
+                oof,
+                target_risk=self.target_risk,
+                delta=self.delta,
+                method=self.method,
+                thresholds=self.thresholds,
+            )
+        # sample_weight is consumed by fit for the objective; a user scorer
+        # gets what is routed to it.
+        scorer_params = routed.scorer.score if "scorer" in routed else {}
+        return _choose_scoring(
+            oof,
+            scorer=check_scoring(self.estimator_, scoring=self.scoring),
+            thresholds=self.thresholds,
+            score_params=_check_method_params(X, scorer_params, indices=val),
+            owner=self,
+        )
 
     def _decision_threshold(self):
         return np.full(len(self.classes_), self.threshold_)
@@ -673,13 +830,3 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 method_mapping=MethodMapping().add(caller="fit", callee="score"),
             )
         return router
-
-
-def _coverage_and_risk(confidence, errors, thresholds):
-    """Unweighted coverage and selective risk at each threshold."""
-    accepted, accepted_errors = _counts_at(
-        thresholds, *_ranked_counts(errors, confidence, None)
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        risk = np.where(accepted > 0, accepted_errors / accepted, np.nan)
-    return accepted / confidence.shape[0], risk

@@ -287,11 +287,11 @@ def _top_class_kernels():
         "argmax(axis=1) + take_along_axis": argmax_and_gather,
     }
     try:  # the column-wise kernel of selective_clf, where it has one
-        from selective_clf._confidence import top_class
+        from selective_clf._decision import top_class
     except ImportError:
         pass
     else:
-        kernels["selective_clf._confidence.top_class"] = top_class
+        kernels["selective_clf._decision.top_class"] = top_class
     return kernels
 
 

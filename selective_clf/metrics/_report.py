@@ -14,15 +14,15 @@ from sklearn.utils.validation import check_consistent_length
 # ``validate_params`` and its constraint classes are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
 from .._compat import Interval, validate_params
-from ._scores import (
-    _REJECT_LABEL_CONSTRAINT,
-    _ZERO_DIVISION_CONSTRAINT,
-    _check_labels_1d,
-    _check_not_empty,
-    _check_reject_label_not_in_y_true,
-    _check_sample_weight_1d,
-    _equals_label,
+from .._validation import (
+    check_label_kinds,
+    check_labels_1d,
+    check_not_empty,
+    check_reject_label_not_in_y_true,
+    check_sample_weight_1d,
+    equals_label,
 )
+from ._scores import _REJECT_LABEL_CONSTRAINT, _ZERO_DIVISION_CONSTRAINT
 
 __all__ = ["selective_classification_report"]
 
@@ -169,15 +169,16 @@ def selective_classification_report(
     <BLANKLINE>
     """
     check_consistent_length(y_true, y_pred, sample_weight)
-    y_true = _check_labels_1d(y_true, "y_true")
-    y_pred = _check_labels_1d(y_pred, "y_pred")
+    y_true = check_labels_1d(y_true, "y_true")
+    y_pred = check_labels_1d(y_pred, "y_pred")
     n_samples = y_true.shape[0]
-    _check_not_empty(n_samples)
-    sample_weight = _check_sample_weight_1d(sample_weight, n_samples)
-    _check_reject_label_not_in_y_true(y_true, reject_label)
+    check_not_empty(n_samples)
+    sample_weight = check_sample_weight_1d(sample_weight, n_samples)
+    check_reject_label_not_in_y_true(y_true, reject_label)
     weight = np.ones(n_samples) if sample_weight is None else sample_weight
 
-    accepted = ~_equals_label(y_pred, reject_label)
+    accepted = ~equals_label(y_pred, reject_label)
+    check_label_kinds(y_true, y_pred[accepted])
     if labels is None:
         if accepted.any():
             labels = unique_labels(y_true, y_pred[accepted])
@@ -187,7 +188,7 @@ def selective_classification_report(
         labels = np.asarray(labels)
         if labels.ndim != 1 or labels.shape[0] == 0:
             raise ValueError("labels must be a non-empty 1d array-like.")
-        if _equals_label(labels, reject_label).any():
+        if equals_label(labels, reject_label).any():
             raise ValueError(
                 f"labels contains reject_label={reject_label!r}; the rejected "
                 "samples are reported in their own row."
@@ -208,8 +209,8 @@ def selective_classification_report(
         np.empty(len(labels)) for _ in range(4)
     )
     for i, label in enumerate(labels):
-        is_true = _equals_label(y_true, label)
-        is_predicted = _equals_label(y_pred, label) & accepted
+        is_true = equals_label(y_true, label)
+        is_predicted = equals_label(y_pred, label) & accepted
         support[i] = weight[is_true].sum()
         accepted_true[i] = weight[is_true & accepted].sum()
         predicted[i] = weight[is_predicted].sum()

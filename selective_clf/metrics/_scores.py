@@ -9,15 +9,23 @@ predicted labels; the metrics built on a confidence score live in
 # Authors: The selective_clf developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import math
 import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
 from .._compat import Interval, Options, StrOptions, validate_params
+from .._validation import (
+    check_labels_1d,
+    check_not_empty,
+    check_reject_label_not_in_y_true,
+    check_sample_weight_1d,
+    equals_label,
+    prediction_errors,
+    scaled_weights,
+)
 
 __all__ = [
     "coverage_score",
@@ -36,80 +44,6 @@ _ZERO_DIVISION_CONSTRAINT = [Options(Real, {0.0, 1.0}), "nan", StrOptions({"warn
 # ---------------------------------------------------------------------------
 
 
-def _check_labels_1d(y, input_name):
-    """Return ``y`` as a 1d ndarray of labels (any dtype)."""
-    y = column_or_1d(y, input_name=input_name)
-    return np.asarray(y)
-
-
-def _check_sample_weight_1d(sample_weight, n_samples):
-    """Validate ``sample_weight``; return a float64 array or None.
-
-    Weights must be finite, non-negative and have a positive sum.
-    """
-    if sample_weight is None:
-        return None
-    sample_weight = column_or_1d(
-        sample_weight, dtype=np.float64, input_name="sample_weight"
-    )
-    if sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} elements but the "
-            f"inputs have {n_samples} samples."
-        )
-    if not np.isfinite(sample_weight).all():
-        raise ValueError("sample_weight must be finite (no NaN or inf).")
-    if (sample_weight < 0).any():
-        raise ValueError("sample_weight must be non-negative.")
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must have a strictly positive sum.")
-    return sample_weight
-
-
-def _check_not_empty(n_samples):
-    if n_samples == 0:
-        raise ValueError("Found empty input: at least one sample is required.")
-
-
-def _equals_label(y, label):
-    """Boolean mask ``y == label`` that never fails on mixed dtypes.
-
-    A float NaN label matches NaN entries.
-    """
-    kind = y.dtype.kind
-    if isinstance(label, float | np.floating) and math.isnan(label):
-        if kind == "f":
-            return np.isnan(y)
-        if kind == "O":
-            return np.fromiter(
-                (isinstance(v, float | np.floating) and v != v for v in y),
-                dtype=bool,
-                count=y.shape[0],
-            )
-        return np.zeros(y.shape[0], dtype=bool)
-    if kind in "US":
-        if not isinstance(label, str):
-            return np.zeros(y.shape[0], dtype=bool)
-    elif kind != "O" and (label is None or isinstance(label, str)):
-        # A numeric array never contains a string (or None) label.
-        return np.zeros(y.shape[0], dtype=bool)
-    return np.asarray(y == label, dtype=bool)
-
-
-def _errors(y_true, y_pred):
-    """Boolean mask of misclassified samples (``y_true != y_pred``)."""
-    return np.asarray(np.not_equal(y_true, y_pred), dtype=bool)
-
-
-def _check_reject_label_not_in_y_true(y_true, reject_label):
-    if _equals_label(y_true, reject_label).any():
-        raise ValueError(
-            f"reject_label={reject_label!r} is present in y_true. The reject "
-            "label marks abstentions in y_pred and must not be one of the "
-            "true classes; choose a reject_label that is not a class label."
-        )
-
-
 def _check_selective_inputs(y_true, y_pred, reject_label, sample_weight):
     """Validate inputs of the label-based selective metrics.
 
@@ -123,13 +57,15 @@ def _check_selective_inputs(y_true, y_pred, reject_label, sample_weight):
     sample_weight : ndarray of float64 or None
     """
     check_consistent_length(y_true, y_pred, sample_weight)
-    y_true = _check_labels_1d(y_true, "y_true")
-    y_pred = _check_labels_1d(y_pred, "y_pred")
-    _check_not_empty(y_true.shape[0])
-    sample_weight = _check_sample_weight_1d(sample_weight, y_true.shape[0])
-    _check_reject_label_not_in_y_true(y_true, reject_label)
-    rejected = _equals_label(y_pred, reject_label)
-    errors = _errors(y_true, y_pred) & ~rejected
+    y_true = check_labels_1d(y_true, "y_true")
+    y_pred = check_labels_1d(y_pred, "y_pred")
+    check_not_empty(y_true.shape[0])
+    sample_weight = scaled_weights(
+        check_sample_weight_1d(sample_weight, y_true.shape[0])
+    )
+    check_reject_label_not_in_y_true(y_true, reject_label)
+    rejected = equals_label(y_pred, reject_label)
+    errors = prediction_errors(y_true, y_pred, rejected=rejected)
     return errors, rejected, sample_weight
 
 
@@ -215,10 +151,12 @@ def coverage_score(y_pred, *, reject_label, sample_weight=None):
     0.6
     """
     check_consistent_length(y_pred, sample_weight)
-    y_pred = _check_labels_1d(y_pred, "y_pred")
-    _check_not_empty(y_pred.shape[0])
-    sample_weight = _check_sample_weight_1d(sample_weight, y_pred.shape[0])
-    accepted = ~_equals_label(y_pred, reject_label)
+    y_pred = check_labels_1d(y_pred, "y_pred")
+    check_not_empty(y_pred.shape[0])
+    sample_weight = scaled_weights(
+        check_sample_weight_1d(sample_weight, y_pred.shape[0])
+    )
+    accepted = ~equals_label(y_pred, reject_label)
     return _weighted_sum(accepted, sample_weight) / _total(
         y_pred.shape[0], sample_weight
     )

@@ -1,0 +1,316 @@
+"""The reject rule, once: response in; class, confidence and rejection out.
+
+Every place that decides whether a sample is accepted (``predict``, the tuning
+objectives, the risk–coverage display, the demo) goes through this module, as
+scikit-learn's threshold classifiers and ``_CurveScorer`` share
+``_threshold_scores_to_class_labels``. The rule:
+
+* the response is ``predict_proba`` or ``decision_function`` of the fitted
+  base, as a matrix with one column per class (a binary score ``s`` is the
+  two columns ``(-s, s)``);
+* the decided class is the base's own prediction: ``argmax`` of the response
+  for bases whose ``predict`` is that ``argmax`` (checked by type, so that
+  they are not asked twice), ``predict`` itself for any other base;
+* the confidence is computed from the response (:mod:`._confidence`);
+* a sample is accepted iff ``confidence >= threshold[decided class]``, so a
+  NaN confidence is always rejected; ``threshold=None`` never rejects and
+  reproduces the base's ``predict`` exactly.
+"""
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._confidence import confidence_from_response
+
+
+def response_matrix(estimator, X, response_method, *, n_classes=None):
+    """Return the response of ``estimator`` on ``X`` as a 2D array.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        The classifier whose response is computed.
+
+    X : {array-like, sparse matrix, dataframe}
+        Input samples, passed unchanged to ``estimator``.
+
+    response_method : {"predict_proba", "decision_function"}
+        The method of ``estimator`` to call.
+
+    n_classes : int, default=None
+        If given, the number of columns decision scores must have (one per
+        class: one-vs-one scores are refused).
+
+    Returns
+    -------
+    response : ndarray of shape (n_samples, n_classes)
+        Probabilities, or decision scores with a binary score ``s`` written
+        as the columns ``(-s, s)``.
+    """
+    response = np.asarray(getattr(estimator, response_method)(X))
+    if response.ndim == 1:
+        response = np.column_stack([-response, response])
+    if (
+        n_classes is not None
+        and response_method == "decision_function"
+        and (response.ndim != 2 or response.shape[1] != n_classes)
+    ):
+        raise ValueError(
+            f"{type(estimator).__name__}.{response_method} returned an array of "
+            f"shape {response.shape}, not one column per class ({n_classes}). "
+            "One-vs-one decision scores (SVC(decision_function_shape='ovo')) "
+            "cannot be read as class scores: use decision_function_shape='ovr' "
+            "or probability=True."
+        )
+    return response
+
+
+def check_class_scores(estimator, response_method, n_classes):
+    """Refuse decision scores that are not one score per class.
+
+    ``SVC(decision_function_shape="ovo")`` returns one column per pair of
+    classes; with three classes that is three columns, indistinguishable by
+    shape from class scores, so it is refused by its parameter.
+    """
+    if response_method != "decision_function" or n_classes <= 2:
+        return
+    final = _final_estimator(estimator)
+    if getattr(final, "decision_function_shape", None) == "ovo":
+        raise ValueError(
+            f"{type(final).__name__}(decision_function_shape='ovo') returns one "
+            "decision score per pair of classes, not per class, so no class "
+            "confidence can be read from it. Use decision_function_shape='ovr', "
+            "or probability=True to threshold probabilities."
+        )
+
+
+# Up to this many classes, the top class is found with vectorised passes over
+# the columns, faster than ``argmax(axis=1)`` on the short rows of a
+# probability matrix; above it ``argmax`` is used. Columns of a C-ordered
+# matrix are strided, so the column-wise pass pays off for fewer classes
+# there (measured at 1M rows: benchmarks/compare).
+_COLUMNWISE_MAX_CLASSES = {"F": 16, "C": 4}
+
+
+def top_class(response):
+    """Index and value of the top response of each row, in one pass.
+
+    Ties go to the first column and a row holding NaN gets its first NaN
+    column and a NaN value, exactly as with ``np.argmax`` and ``np.max``.
+
+    Parameters
+    ----------
+    response : ndarray of shape (n_samples, n_classes)
+        Output of :func:`response_matrix`.
+
+    Returns
+    -------
+    index : ndarray of shape (n_samples,)
+        Column of the top response.
+
+    value : ndarray of shape (n_samples,)
+        The top response.
+    """
+    n_classes = response.shape[1]
+    order = "F" if response.flags.f_contiguous else "C"
+    if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
+        index = response.argmax(axis=1)
+        value = np.take_along_axis(response, index[:, None], axis=1)[:, 0]
+        return index, value
+    value = np.maximum.reduce([response[:, k] for k in range(n_classes)])
+    # the first column holding the maximum, as np.argmax: write from the last.
+    index = np.full(response.shape[0], n_classes - 1, dtype=np.intp)
+    for k in range(n_classes - 2, -1, -1):
+        np.copyto(index, k, where=response[:, k] == value)
+    if response.dtype.kind == "f":
+        nan_rows = np.flatnonzero(np.isnan(value))
+        if nan_rows.shape[0]:  # np.maximum propagates NaN; argmax finds it
+            index[nan_rows] = response[nan_rows].argmax(axis=1)
+    return index, value
+
+
+def _final_estimator(estimator):
+    """Return the estimator that decides (last Pipeline step, Frozen inner)."""
+    for _ in range(20):
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        elif type(estimator).__name__ == "FrozenEstimator":
+            estimator = estimator.estimator
+        else:
+            return estimator
+    return estimator
+
+
+def _argmax_predictors():
+    """Classifier types whose ``predict`` is the argmax of their response."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.discriminant_analysis import (
+        LinearDiscriminantAnalysis,
+        QuadraticDiscriminantAnalysis,
+    )
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
+    from sklearn.linear_model import (
+        LogisticRegression,
+        LogisticRegressionCV,
+        RidgeClassifier,
+        RidgeClassifierCV,
+    )
+    from sklearn.svm import LinearSVC
+    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    from ._keras import KerasProbaClassifier
+
+    return (
+        CalibratedClassifierCV,
+        DecisionTreeClassifier,
+        ExtraTreeClassifier,
+        ExtraTreesClassifier,
+        HistGradientBoostingClassifier,
+        KerasProbaClassifier,
+        LinearDiscriminantAnalysis,
+        LinearSVC,
+        LogisticRegression,
+        LogisticRegressionCV,
+        QuadraticDiscriminantAnalysis,
+        RandomForestClassifier,
+        RidgeClassifier,
+        RidgeClassifierCV,
+    )
+
+
+def predict_is_argmax(estimator):
+    """Whether ``estimator.predict`` is ``classes_[argmax(response)]``.
+
+    True only for types known to predict that way (exactly the type, not a
+    subclass, which may override ``predict``). For any other base the decided
+    class comes from its own ``predict``: a moved decision threshold, a vote,
+    a ``NearestCentroid`` or a semi-supervised model then keep their answer.
+    """
+    final = _final_estimator(estimator)
+    if type(final).__name__ == "SVC":  # Platt probabilities vs one-vs-one votes
+        return False
+    return type(final) in _argmax_predictors()
+
+
+def _encode(labels, classes):
+    """Index of each label in ``classes``; error on a label that is not a class."""
+    labels = np.asarray(labels)
+    if classes.dtype.kind in "biuf" and labels.dtype.kind in "biuf":
+        order = np.argsort(classes, kind="stable")
+        position = np.searchsorted(classes[order], labels)
+        position = np.clip(position, 0, classes.shape[0] - 1)
+        index = order[position]
+        found = classes[index] == labels
+    else:
+        lookup = {c: i for i, c in enumerate(classes.tolist())}
+        index = np.fromiter((lookup.get(v, -1) for v in labels.tolist()), dtype=np.intp)
+        found = index >= 0
+    if not found.all():
+        unknown = labels[~found][0]
+        raise ValueError(
+            f"The estimator's predict returned {unknown!r}, which is not one of "
+            f"its classes_ {classes.tolist()!r}."
+        )
+    return index
+
+
+def rejected_mask(confidence, thresholds, class_index):
+    """Where samples are rejected: confidence below their class's threshold.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        Confidences; NaN is always rejected.
+
+    thresholds : ndarray of shape (n_classes,) or None
+        One threshold per class; None never rejects.
+
+    class_index : ndarray of shape (n_samples,)
+        The decided class of each sample.
+
+    Returns
+    -------
+    rejected : ndarray of bool of shape (n_samples,)
+    """
+    if thresholds is None:
+        return np.zeros(confidence.shape[0], dtype=bool)
+    if np.all(thresholds == thresholds[0]):  # one threshold for all classes
+        accepted = confidence >= thresholds[0]
+    else:
+        accepted = confidence >= thresholds[class_index]
+    return ~accepted
+
+
+def decide(
+    estimator,
+    X,
+    *,
+    response_method,
+    confidence,
+    thresholds=None,
+    classes=None,
+    argmax_predicts=None,
+):
+    """Apply the reject rule to the fitted ``estimator`` on ``X``.
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        The base classifier.
+
+    X : {array-like, sparse matrix, dataframe}
+        Samples, passed unchanged to ``estimator``.
+
+    response_method : {"predict_proba", "decision_function"}
+        Which method gives the response.
+
+    confidence : str or callable
+        The confidence score (see :func:`._confidence.confidence_from_response`).
+
+    thresholds : ndarray of shape (n_classes,) or None, default=None
+        One threshold per class, or None to never reject.
+
+    classes : ndarray of shape (n_classes,), default=None
+        ``estimator.classes_`` if None.
+
+    argmax_predicts : bool, default=None
+        Whether the base's ``predict`` is the argmax of the response;
+        :func:`predict_is_argmax` if None.
+
+    Returns
+    -------
+    decision : Bunch
+        ``class_index`` (the decided class of each sample, as an index into
+        ``classes``), ``confidence`` and ``rejected`` (bool mask).
+    """
+    classes = np.asarray(estimator.classes_ if classes is None else classes)
+    response = response_matrix(
+        estimator, X, response_method, n_classes=classes.shape[0]
+    )
+    index, top = top_class(response)
+    scores = confidence_from_response(
+        response, confidence, response_method=response_method, top=top
+    )
+    if argmax_predicts is None:
+        argmax_predicts = predict_is_argmax(estimator)
+    if not argmax_predicts:
+        index = _encode(estimator.predict(X), classes)
+    return Bunch(
+        class_index=index,
+        confidence=scores,
+        rejected=rejected_mask(scores, thresholds, index),
+    )
+
+
+def labels_with_rejection(classes, class_index, rejected, reject_label, dtype):
+    """Class labels of the decided classes, the reject label where rejected."""
+    y_pred = np.asarray(classes).take(class_index)
+    if y_pred.dtype != dtype:
+        y_pred = y_pred.astype(dtype)
+    if rejected is not None and rejected.any():
+        y_pred[rejected] = reject_label
+    return y_pred
