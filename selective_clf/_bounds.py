@@ -739,28 +739,34 @@ def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
-def _fallback_entries(m, target_risk, delta, first_share, first_errors=2):
+def _fallback_entries(m, target_risk, delta, first_share, max_errors=2):
     """Default entry counts and levels of :func:`select_threshold_fallback`.
 
     The first entry, holding ``first_share * delta``, is the smallest count at
-    which the test at that level passes with ``first_errors`` errors (with no
-    error if the set is too small for that); the next entries double the count
-    while it stays at most ``m`` and share the rest of ``delta`` equally.
-    Depends on ``m``, ``target_risk`` and ``delta`` only.
+    which the test at that level passes with ``e`` errors, ``e`` the largest
+    number up to ``max_errors`` whose count is at most ``m / 2`` (0 if none
+    is; the rule of :func:`ltt_candidates`); the next entries double the
+    count while it stays at most ``m`` and share the rest of ``delta``
+    equally. A lone entry holds all of ``delta``. Depends on ``m``,
+    ``target_risk`` and ``delta`` only.
     """
-    first_level = delta * first_share
-    n_first = _min_count(first_errors, target_risk, first_level, m)
-    if n_first is None:
-        n_first = _min_count(0, target_risk, first_level, m)
-    if n_first is None:
-        return [], []
+
+    def first_count(level):
+        for errors in range(max_errors, -1, -1):
+            n = _min_count(errors, target_risk, level, m)
+            if n is not None and (n <= m / 2 or errors == 0):
+                return n
+        return None
+
+    n_first = first_count(delta * first_share)
+    if n_first is None or 2 * n_first > m:
+        n_first = first_count(delta)
+        return ([], []) if n_first is None else ([n_first], [delta])
     counts = [n_first]
     while 2 * counts[-1] <= m:
         counts.append(2 * counts[-1])
-    if len(counts) == 1:
-        return counts, [delta]
     rest = delta * (1.0 - first_share) / (len(counts) - 1)
-    return counts, [first_level] + [rest] * (len(counts) - 1)
+    return counts, [delta * first_share] + [rest] * (len(counts) - 1)
 
 
 def select_threshold_fallback(
@@ -1069,8 +1075,9 @@ def best_achievable_risk(
     >>> from selective_clf._bounds import best_achievable_risk
     >>> confidence = np.linspace(0.5, 1.0, 200)
     >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
-    >>> best_achievable_risk(confidence, error, delta=0.05)  # 140 correct on top
-    0.0261
+    >>> # 140 correct on top pass at r iff (1 - r) ** 140 <= 0.05
+    >>> best_achievable_risk(confidence, error, delta=0.05)
+    0.0212
     """
     confidence, error = _check_calibration(confidence, error)
     delta = _check_probability(delta, "delta")
