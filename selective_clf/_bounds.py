@@ -48,7 +48,13 @@ from ._counting import counts_at as _counts_at
 from ._counting import ranked_counts as _ranked_counts
 
 __all__ = [
+    "DEFAULT_RISK_METHOD",
+    "RISK_METHODS",
     "ThresholdSelection",
+    "best_achievable_risk",
+    "holm_candidates",
+    "select_threshold_fallback",
+    "select_threshold_sgr_ltt",
     "binomial_p_value",
     "clopper_pearson_upper",
     "grouped_counts",
@@ -625,3 +631,473 @@ def select_threshold_ltt(
         j = rejected[-1]
         bound = clopper_pearson_upper(cand_k[j], cand_n[j], delta / n_cand)
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
+
+
+# --------------------------------------------------------------------------
+# shared pieces of the fixed-sequence family
+# --------------------------------------------------------------------------
+
+
+def _check_thresholds(thresholds):
+    """Validate a user grid of candidate thresholds; return it decreasing."""
+    cand_t = np.asarray(thresholds)
+    if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
+        raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
+    cand_t = cand_t.astype(np.float64)
+    if cand_t.ndim != 1 or cand_t.shape[0] == 0:
+        raise ValueError("thresholds must be a non-empty 1-D array.")
+    if np.any(np.isnan(cand_t)):
+        raise ValueError("thresholds must not contain NaN.")
+    return np.unique(cand_t)[::-1]
+
+
+def _candidates(confidence, error, thresholds):
+    """Candidate thresholds (decreasing) with accepted counts and errors."""
+    group_t, group_n, group_k = _grouped_counts(confidence, error)
+    if thresholds is None:
+        return group_t, group_n, group_k
+    cand_t = _check_thresholds(thresholds)
+    cand_n, cand_k = _counts_at(cand_t, group_t, group_n, group_k)
+    return cand_t, cand_n, cand_k
+
+
+def _min_count(n_errors, target_risk, level, n_max):
+    """Smallest ``n <= n_max`` at which ``n_errors`` errors pass the test.
+
+    The binomial test "risk > target_risk" at ``level`` rejects with ``k``
+    errors out of ``n`` iff ``binom.cdf(k, n, target_risk) <= level``, which
+    is decreasing in ``n``. Returns ``None`` when even ``n_max`` is too few.
+    """
+    if n_max <= n_errors:
+        return None
+    counts = np.arange(n_errors + 1, n_max + 1)
+    passing = np.flatnonzero(stats.binom.cdf(n_errors, counts, target_risk) <= level)
+    return int(counts[passing[0]]) if passing.size else None
+
+
+def _chain_graph(p_values, start_index, start_level):
+    """Fixed-sequence chain with several entry points (a fallback graph).
+
+    Hypotheses ``0..M-1`` form a chain in which a rejected hypothesis passes
+    its whole level to the next one. Entry ``s`` (a hypothesis index) holds an
+    initial level ``start_level[s]``; the levels sum to at most ``delta``. A
+    hypothesis is rejected iff its p-value is at most the level it holds: its
+    own initial level plus the level passed on by a rejected predecessor.
+    This is the graphical weighted-Bonferroni procedure of Bretz et al. (2009)
+    for the graph "each node passes everything to its successor", which
+    controls the family-wise error rate at the total level for any
+    dependence between the p-values (closed testing with weighted Bonferroni
+    tests; the graph is consonant). With a single entry it is fixed-sequence
+    testing; with entries at every hypothesis it is Wiens' fallback procedure.
+
+    Returns the rejected mask and the level held by each hypothesis.
+    """
+    n_hyp = p_values.shape[0]
+    held = np.zeros(n_hyp)
+    rejected = np.zeros(n_hyp, dtype=bool)
+    entries = sorted(set(int(s) for s in start_index))
+    own = {s: 0.0 for s in entries}
+    for s, lev in zip(start_index, start_level, strict=True):
+        own[int(s)] += float(lev)
+    carry = 0.0
+    for pos, s in enumerate(entries):
+        end = entries[pos + 1] if pos + 1 < len(entries) else n_hyp
+        level = carry + own[s]
+        failed = np.flatnonzero(p_values[s:end] > level)
+        stop = s + failed[0] if failed.size else end
+        held[s:end] = level
+        rejected[s:stop] = True
+        # the failed hypothesis keeps its level; the next entry starts afresh
+        carry = level if stop == end else 0.0
+        if stop < end:
+            held[stop + 1 : end] = 0.0
+    return rejected, held
+
+
+def _cp_upper_levels(k, n, levels):
+    """Clopper-Pearson upper bounds with one level per count (unchecked)."""
+    bound = np.ones(k.shape, dtype=np.float64)
+    inner = k < n
+    bound[inner] = stats.beta.ppf(
+        1.0 - levels[inner], k[inner] + 1, n[inner] - k[inner]
+    )
+    return bound
+
+
+def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
+    """Largest-coverage certified candidate of a chain, with its bound."""
+    certified = np.flatnonzero(rejected)
+    if certified.size == 0:
+        return _infeasible(m)
+    j = certified[-1]
+    # reporting bound: running maximum of the Clopper-Pearson bounds, each at
+    # the level its test used, over the run of rejections that ends at j
+    run_start = j
+    while run_start > 0 and rejected[run_start - 1] and held[run_start - 1] > 0:
+        run_start -= 1
+    run = slice(run_start, j + 1)
+    bound = float(np.max(_cp_upper_levels(cand_k[run], cand_n[run], held[run])))
+    return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
+
+
+def _fallback_entries(m, target_risk, delta, first_share, max_errors=2):
+    """Default entry counts and levels of :func:`select_threshold_fallback`.
+
+    The first entry, holding ``first_share * delta``, is the smallest count at
+    which the test at that level passes with ``e`` errors, ``e`` the largest
+    number up to ``max_errors`` whose count is at most ``m / 2`` (0 if none
+    is; the rule of :func:`ltt_candidates`); the next entries double the
+    count while it stays at most ``m`` and share the rest of ``delta``
+    equally. A lone entry holds all of ``delta``. Depends on ``m``,
+    ``target_risk`` and ``delta`` only.
+    """
+
+    def first_count(level):
+        for errors in range(max_errors, -1, -1):
+            n = _min_count(errors, target_risk, level, m)
+            if n is not None and (n <= m / 2 or errors == 0):
+                return n
+        return None
+
+    n_first = first_count(delta * first_share)
+    if n_first is None or 2 * n_first > m:
+        n_first = first_count(delta)
+        return ([], []) if n_first is None else ([n_first], [delta])
+    counts = [n_first]
+    while 2 * counts[-1] <= m:
+        counts.append(2 * counts[-1])
+    rest = delta * (1.0 - first_share) / (len(counts) - 1)
+    return counts, [delta * first_share] + [rest] * (len(counts) - 1)
+
+
+def select_threshold_fallback(
+    confidence, error, *, target_risk, delta, thresholds=None, first_share=0.5
+):
+    """Choose a threshold by fixed-sequence testing with fallback entries.
+
+    The candidates (every distinct calibration confidence, or ``thresholds``)
+    are tested from the most confident down, as in fixed-sequence Learn then
+    Test, but the sequence can be *entered* at several points, each holding a
+    share of ``delta``: at the smallest number of accepted samples ``n_1`` at
+    which the test at level ``first_share * delta`` passes with two errors,
+    then at ``2 n_1``, ``4 n_1``, ... (at most ``m``), which share the rest of
+    ``delta`` equally. A candidate whose test passes hands its whole level on
+    to the next one, so a run that reaches the next entry adds that entry's
+    level to its own; a failed test stops its run but not the later entries.
+
+    Why: a single sequence stops at its first failure. When the most
+    confident predictions already carry an error floor (a share of errors
+    that does not vanish with confidence) or a cluster of confidently wrong
+    predictions, its first test, on a few dozen samples, fails and nothing is
+    certified although thresholds accepting hundreds of samples would pass
+    easily. The later entries catch those; when the risk rises monotonically
+    the first run usually passes every entry before the boundary and ends at
+    (almost) the full level ``delta``.
+
+    Validity: this is the graphical weighted-Bonferroni procedure of Bretz et
+    al. (2009) for the chain graph in which every hypothesis passes its level
+    to its successor, whose initial levels sum to ``delta``; it controls the
+    family-wise error rate at ``delta`` for any dependence between the
+    p-values (closed testing with weighted Bonferroni local tests). Each
+    p-value is the binomial p-value of :func:`select_threshold_ltt`. The
+    entries and the candidates depend on the number of calibration samples
+    and on the confidences only, never on the errors, which is the same
+    condition under which the default candidates of
+    :func:`select_threshold_ltt` are valid (see there); with a fixed
+    ``thresholds`` grid it is the textbook LTT guarantee. Simulated violation
+    rates, including non-monotone risks, are in
+    ``benchmarks/bench_certification.py``.
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Desired upper bound on the selective risk, in (0, 1).
+    delta : float
+        Allowed failure probability (FWER level), in (0, 1).
+    thresholds : array-like of shape (n_thresholds,), default=None
+        Candidate thresholds; ``None`` uses the distinct calibration
+        confidences. An entry count maps to the first candidate accepting at
+        least that many samples.
+    first_share : float, default=0.5
+        Share of ``delta`` held by the first entry, in (0, 1].
+
+    Returns
+    -------
+    result : ThresholdSelection
+        ``risk_bound`` is the running maximum, over the run of passed tests
+        ending at the returned candidate, of the Clopper-Pearson bounds at
+        the level each test used: a number ``<= target_risk`` consistent with
+        the test (the guarantee itself is the FWER statement).
+
+    References
+    ----------
+    .. [1] F. Bretz, W. Maurer, W. Brannath and M. Posch, "A graphical
+       approach to sequentially rejective multiple test procedures",
+       Statistics in Medicine 28(4), 2009.
+    .. [2] B. L. Wiens, "A fixed sequence Bonferroni procedure for testing
+       multiple endpoints", Pharmaceutical Statistics 2(3), 2003.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import select_threshold_fallback
+    >>> rng = np.random.default_rng(0)
+    >>> confidence = rng.uniform(size=2000)
+    >>> # an error floor of 5% among the most confident, rising below 0.6
+    >>> p_error = np.maximum(0.05, 0.05 + 0.8 * (0.6 - confidence))
+    >>> error = (rng.uniform(size=2000) < p_error).astype(int)
+    >>> res = select_threshold_fallback(
+    ...     confidence, error, target_risk=0.1, delta=0.05
+    ... )
+    >>> res.feasible, res.risk_bound <= 0.1, res.n_accepted
+    (True, True, 1310)
+
+    A single sequence started at a few dozen samples fails its first test:
+
+    >>> from selective_clf._bounds import ltt_candidates, select_threshold_ltt
+    >>> start = ltt_candidates(confidence, target_risk=0.1, delta=0.05)
+    >>> select_threshold_ltt(
+    ...     confidence, error, target_risk=0.1, delta=0.05, thresholds=start
+    ... ).feasible
+    False
+    """
+    confidence, error = _check_calibration(confidence, error)
+    target_risk = _check_probability(target_risk, "target_risk")
+    delta = _check_probability(delta, "delta")
+    first_share = _check_probability(first_share, "first_share", high_open=False)
+    m = confidence.shape[0]
+    cand_t, cand_n, cand_k = _candidates(confidence, error, thresholds)
+    entry_counts, entry_levels = _fallback_entries(m, target_risk, delta, first_share)
+    starts, levels = [], []
+    for count, level in zip(entry_counts, entry_levels, strict=True):
+        idx = np.flatnonzero(cand_n >= count)
+        if idx.size:
+            starts.append(idx[0])
+            levels.append(level)
+    if not starts:
+        return _infeasible(m)
+    p_values = binomial_p_value(cand_k, cand_n, target_risk)
+    rejected, held = _chain_graph(p_values, starts, levels)
+    return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
+
+
+# --------------------------------------------------------------------------
+# more procedures and the dispatch table
+# --------------------------------------------------------------------------
+
+
+def select_threshold_sgr_ltt(confidence, error, *, target_risk, delta, thresholds=None):
+    """Run SGR and fixed-sequence LTT at ``delta / 2`` each; keep the larger.
+
+    The hybrid of zugzwang: :func:`select_threshold_sgr` and
+    :func:`select_threshold_ltt` (fixed sequence, default start
+    :func:`ltt_candidates`, or ``thresholds``) each at level ``delta / 2``;
+    the certified threshold with the larger calibration coverage is returned
+    (SGR on a tie). Valid by a union bound: each selection violates the
+    target with probability at most ``delta / 2``, so the returned one, which
+    is one of them, does with probability at most ``delta``.
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Desired upper bound on the selective risk, in (0, 1).
+    delta : float
+        Allowed failure probability, in (0, 1).
+    thresholds : array-like of shape (n_thresholds,), default=None
+        Candidates of the LTT half; ``None`` uses :func:`ltt_candidates` at
+        level ``delta / 2``.
+
+    Returns
+    -------
+    result : ThresholdSelection
+        The selection with the larger coverage, with its own ``risk_bound``
+        (at level ``delta / 2``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import select_threshold_sgr_ltt
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> res = select_threshold_sgr_ltt(
+    ...     confidence, error, target_risk=0.1, delta=0.05
+    ... )
+    >>> res.feasible, res.risk_bound <= 0.1
+    (True, True)
+    """
+    confidence, error = _check_calibration(confidence, error)
+    target_risk = _check_probability(target_risk, "target_risk")
+    delta = _check_probability(delta, "delta")
+    half = delta / 2
+    sgr = select_threshold_sgr(confidence, error, target_risk=target_risk, delta=half)
+    if thresholds is None:
+        thresholds = ltt_candidates(confidence, target_risk=target_risk, delta=half)
+    ltt = select_threshold_ltt(
+        confidence, error, target_risk=target_risk, delta=half, thresholds=thresholds
+    )
+    return ltt if ltt.coverage > sgr.coverage else sgr
+
+
+def holm_candidates(confidence, *, target_risk, delta, n_candidates=20):
+    """Coarse default grid for Bonferroni-Holm LTT.
+
+    Holm pays for every candidate (its first level is ``delta / M``), so with
+    hundreds of candidates it is very conservative. This grid keeps at most
+    ``n_candidates`` thresholds: the distinct confidence values reached at
+    evenly spaced accepted counts between the fewest samples that can pass at
+    level ``delta / n_candidates`` with no error and all samples. It depends
+    on the confidences only, never on the errors.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        Calibration confidences.
+    target_risk, delta : float
+        The risk target and the allowed failure probability.
+    n_candidates : int, default=20
+        Most candidates kept.
+
+    Returns
+    -------
+    thresholds : ndarray
+        Ascending candidate thresholds (``[inf]`` when even all samples are
+        too few).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import holm_candidates
+    >>> conf = np.linspace(0, 1, 1001)
+    >>> len(holm_candidates(conf, target_risk=0.1, delta=0.05))
+    20
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    m = confidence.shape[0]
+    n_min = _min_count(0, target_risk, delta / n_candidates, m)
+    if n_min is None:
+        return np.array([np.inf])
+    counts = np.unique(np.linspace(n_min, m, n_candidates).round().astype(int))
+    ranked = np.sort(confidence)[::-1]
+    return np.unique(ranked[counts - 1])
+
+
+def _ltt_method(fwer, default_grid):
+    def method(confidence, error, *, target_risk, delta, thresholds=None):
+        if thresholds is None:
+            thresholds = default_grid(
+                np.asarray(confidence, dtype=np.float64),
+                target_risk=target_risk,
+                delta=delta,
+            )
+        return select_threshold_ltt(
+            confidence,
+            error,
+            target_risk=target_risk,
+            delta=delta,
+            fwer=fwer,
+            thresholds=thresholds,
+        )
+
+    return method
+
+
+def _sgr_method(confidence, error, *, target_risk, delta, thresholds=None):
+    # SGR searches the distinct confidences; it takes no candidate grid.
+    return select_threshold_sgr(confidence, error, target_risk=target_risk, delta=delta)
+
+
+#: Threshold selection procedures for ``target_risk``, by ``method`` name.
+#: Each is ``f(confidence, error, *, target_risk, delta, thresholds=None)``
+#: returning a :class:`ThresholdSelection`; ``thresholds=None`` means the
+#: method's own default candidates (SGR ignores ``thresholds``).
+RISK_METHODS = {
+    "fallback": select_threshold_fallback,
+    "ltt": _ltt_method("fixed_sequence", ltt_candidates),
+    "ltt_holm": _ltt_method("holm", holm_candidates),
+    "sgr": _sgr_method,
+    "sgr_ltt": select_threshold_sgr_ltt,
+}
+
+#: The default ``method``: the only one that was never the weak one in
+#: ``benchmarks/bench_certification.py`` (see the user guide).
+DEFAULT_RISK_METHOD = "fallback"
+
+
+def best_achievable_risk(
+    confidence, error, *, delta, method=DEFAULT_RISK_METHOD, tol=1e-4
+):
+    """Smallest target risk at which ``method`` certifies a threshold here.
+
+    Bisection on ``target_risk`` for the feasibility of
+    ``RISK_METHODS[method]`` on this calibration set (at ``delta``), keeping
+    the invariant that the upper end is feasible: the value returned is
+    always a target at which the method certifies at least one threshold on
+    this data, within ``tol`` of the smallest such target when feasibility
+    is monotone in the target (it nearly always is; the fixed-sequence
+    methods move their start with the target, so rare exceptions exist).
+
+    Use it to tell a user what to ask for, not to choose the target on the
+    same data: a target picked after looking at the calibration errors and
+    then certified on the same calibration set no longer carries the
+    ``1 - delta`` guarantee. Re-calibrate on fresh data, or read the number
+    as "what this amount of data can support".
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    delta : float
+        Allowed failure probability, in (0, 1).
+    method : str, default=DEFAULT_RISK_METHOD
+        A key of :data:`RISK_METHODS`.
+    tol : float, default=1e-4
+        Width of the final bisection interval.
+
+    Returns
+    -------
+    risk : float
+        A target risk in (0, 1) at which ``method`` is feasible, rounded up
+        to ``tol``; ``nan`` when even a target just below 1 is infeasible
+        (too few calibration samples for any certificate at ``delta``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import best_achievable_risk
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> # 140 correct on top pass at r iff (1 - r) ** 140 <= 0.05
+    >>> best_achievable_risk(confidence, error, delta=0.05)
+    0.0212
+    """
+    confidence, error = _check_calibration(confidence, error)
+    delta = _check_probability(delta, "delta")
+    if not isinstance(method, str) or method not in RISK_METHODS:
+        raise ValueError(
+            f"method must be one of {sorted(RISK_METHODS)}, got {method!r}."
+        )
+    select = RISK_METHODS[method]
+
+    def feasible(risk):
+        return select(confidence, error, target_risk=risk, delta=delta).feasible
+
+    lo, hi = 0.0, 1.0 - tol
+    if not feasible(hi):
+        return float("nan")
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if feasible(mid):
+            hi = mid
+        else:
+            lo = mid
+    return round(math.ceil(hi / tol - 1e-9) * tol, 12)

@@ -650,3 +650,279 @@ def test_violation_rate_and_coverage_known_posterior():
     assert np.all(paper_last <= paper_best)
     assert np.sum(paper_last < paper_best) == last_not_certified
     assert last_not_certified > 0
+
+
+# --------------------------------------------------------------------------
+# fallback chain graph, hybrid, Holm grid, dispatch table, best achievable
+# --------------------------------------------------------------------------
+
+
+def _graph_reference(p_values, initial, delta_total=None):
+    """Bretz et al. (2009) Algorithm 1 for the chain graph, step by step.
+
+    Repeatedly reject any hypothesis whose p-value is at most its current
+    level; a rejected hypothesis passes its level to its successor (or, if
+    that one is already rejected, further down the chain; past the end it
+    is lost).
+    """
+    level = np.array(initial, dtype=float)
+    rejected = np.zeros(len(p_values), dtype=bool)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(p_values)):
+            if not rejected[i] and level[i] > 0 and p_values[i] <= level[i]:
+                rejected[i] = True
+                nxt = i + 1
+                while nxt < len(p_values) and rejected[nxt]:
+                    nxt += 1
+                if nxt < len(p_values):
+                    level[nxt] += level[i]
+                level[i] = 0.0
+                changed = True
+    return rejected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 1), min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(0, 29), st.floats(0.001, 0.05)), max_size=4),
+)
+def test_chain_graph_matches_sequential_graph_algorithm(p_values, entries):
+    """The one-pass chain equals the step-by-step graphical procedure."""
+    p_values = np.array(p_values)
+    entries = [(s % len(p_values), lev) for s, lev in entries]
+    initial = np.zeros(len(p_values))
+    for s, lev in entries:
+        initial[s] += lev
+    rejected, _ = _bounds._chain_graph(
+        p_values, [s for s, _ in entries], [lev for _, lev in entries]
+    )
+    np.testing.assert_array_equal(rejected, _graph_reference(p_values, initial))
+
+
+def test_chain_graph_hand_example():
+    """A failed run keeps its level; the next entry starts with its own only."""
+    p = np.array([0.01, 0.02, 0.5, 0.03, 0.02, 0.001, 0.04])
+    rejected, held = _bounds._chain_graph(p, [0, 3, 5], [0.025, 0.0125, 0.0125])
+    # run 1 at 0.025: rejects 0, 1, fails at 2; entry 3 at 0.0125 fails;
+    # entry 5 at 0.0125 rejects 5, passes 0.0125 to 6 which fails (0.04)
+    assert rejected.tolist() == [True, True, False, False, False, True, False]
+    assert held.tolist() == [0.025, 0.025, 0.025, 0.0125, 0.0, 0.0125, 0.0125]
+
+
+def test_chain_graph_merges_levels_when_a_run_reaches_an_entry():
+    """A run that passes the next entry carries the sum of both levels."""
+    p = np.array([0.01, 0.02, 0.03, 0.04])
+    rejected, held = _bounds._chain_graph(p, [0, 2], [0.025, 0.025])
+    assert rejected.all()
+    assert held.tolist() == [0.025, 0.025, 0.05, 0.05]
+
+
+def _fallback_reference(conf, err, r, delta, first_share=0.5):
+    """Brute force: distinct values, entries by hand, graph by Bretz's steps."""
+    thresholds = np.unique(conf)[::-1]
+    n = np.array([(conf >= t).sum() for t in thresholds])
+    k = np.array([err[conf >= t].sum() for t in thresholds])
+    p = stats.binom.cdf(k, n, r)
+    m = len(conf)
+
+    def first(level):
+        for e in (2, 1, 0):
+            counts = [
+                c for c in range(e + 1, m + 1) if stats.binom.cdf(e, c, r) <= level
+            ]
+            if counts and (counts[0] <= m / 2 or e == 0):
+                return counts[0]
+        return None
+
+    n1 = first(delta * first_share)
+    if n1 is None or 2 * n1 > m:
+        n1 = first(delta)
+        entries = [] if n1 is None else [(n1, delta)]
+    else:
+        counts = [n1]
+        while 2 * counts[-1] <= m:
+            counts.append(2 * counts[-1])
+        rest = delta * (1 - first_share) / (len(counts) - 1)
+        entries = [(n1, delta * first_share)] + [(c, rest) for c in counts[1:]]
+    initial = np.zeros(len(thresholds))
+    for count, level in entries:
+        idx = np.flatnonzero(n >= count)
+        if idx.size:
+            initial[idx[0]] += level
+    rejected = _graph_reference(p, initial)
+    if not rejected.any():
+        return np.inf
+    return thresholds[np.flatnonzero(rejected)[-1]]
+
+
+def _floor_data(seed, m=600, floor=0.05):
+    """An error floor among the most confident, errors rising below 0.5."""
+    rng = np.random.default_rng(seed)
+    conf = np.round(rng.uniform(size=m), 3)
+    p_err = np.maximum(floor, floor + 0.8 * (0.5 - conf))
+    return conf, (rng.uniform(size=m) < p_err).astype(int)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("r", [0.08, 0.12])
+def test_fallback_matches_brute_force(seed, r):
+    """Entries, candidates and graph agree with a step-by-step reference."""
+    conf, err = _floor_data(seed)
+    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=0.05)
+    assert res.threshold == _fallback_reference(conf, err, r, 0.05)
+    if res.feasible:
+        _check_result(res, conf, err, r)
+
+
+def test_fallback_entries_hand_values():
+    """Entry counts double from the two-error count at delta / 2."""
+    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
+    # smallest n with binom.cdf(2, n, 0.1) <= 0.025
+    n1 = next(n for n in range(3, 200) if stats.binom.cdf(2, n, 0.1) <= 0.025)
+    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1]
+    assert levels == pytest.approx([0.025, 0.025 / 3, 0.025 / 3, 0.025 / 3])
+    assert sum(levels) == pytest.approx(0.05)
+
+
+def test_fallback_certifies_past_a_failed_first_test():
+    """Three errors among the top 60 stop LTT; a later entry certifies."""
+    conf = np.linspace(1.0, 0.0, 1000)
+    err = np.zeros(1000, dtype=int)
+    err[[5, 20, 40]] = 1  # in the top 60: the first test fails
+    err[np.arange(700, 1000, 2)] = 1  # errors rise below the top 700
+    r, delta = 0.1, 0.05
+    ltt = _bounds.RISK_METHODS["ltt"](conf, err, target_risk=r, delta=delta)
+    assert not ltt.feasible
+    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=delta)
+    assert res.feasible and res.n_accepted > 700
+    assert res.threshold == _fallback_reference(conf, err, r, delta)
+
+
+def test_fallback_single_entry_is_ltt():
+    """When 2 n_1 > m the fallback is fixed-sequence LTT from ltt_candidates."""
+    for seed in range(5):
+        conf, err = _tied_data(seed, m=60)
+        kw = {"target_risk": 0.1, "delta": 0.05}
+        assert len(_bounds._fallback_entries(60, 0.1, 0.05, 0.5)[0]) == 1
+        expected = _bounds.RISK_METHODS["ltt"](conf, err, **kw)
+        res = _bounds.select_threshold_fallback(conf, err, **kw)
+        assert res == expected
+
+
+def test_sgr_ltt_is_the_larger_of_two_half_level_selections():
+    """The hybrid returns SGR or LTT at delta / 2, whichever covers more."""
+    for seed in range(5):
+        conf, err = _floor_data(seed)
+        kw = {"target_risk": 0.1}
+        sgr = select_threshold_sgr(conf, err, delta=0.025, **kw)
+        grid = _bounds.ltt_candidates(conf, target_risk=0.1, delta=0.025)
+        ltt = select_threshold_ltt(conf, err, delta=0.025, thresholds=grid, **kw)
+        res = _bounds.select_threshold_sgr_ltt(conf, err, delta=0.05, **kw)
+        assert res == (ltt if ltt.coverage > sgr.coverage else sgr)
+
+
+def test_holm_candidates_hand_values():
+    """At most 20 thresholds, from the zero-error count at delta / 20 to all."""
+    conf = np.linspace(0, 1, 1001)
+    grid = _bounds.holm_candidates(conf, target_risk=0.1, delta=0.05)
+    n_min = math.ceil(math.log(0.05 / 20) / math.log(0.9))  # 0.9 ** n <= 0.0025
+    assert len(grid) == 20
+    assert (conf >= grid.max()).sum() == n_min
+    assert grid.min() == 0.0
+
+
+def test_risk_methods_table():
+    """Every entry has the documented signature and the default is listed."""
+    conf, err = _floor_data(0)
+    assert _bounds.DEFAULT_RISK_METHOD in _bounds.RISK_METHODS
+    assert {"ltt", "ltt_holm", "sgr"} <= set(_bounds.RISK_METHODS)
+    for name, select in _bounds.RISK_METHODS.items():
+        res = select(conf, err, target_risk=0.12, delta=0.05, thresholds=None)
+        assert isinstance(res, ThresholdSelection), name
+        assert res.feasible, name
+        _check_result(res, conf, err, 0.12)
+    grid = _bounds.ltt_candidates(conf, target_risk=0.12, delta=0.05)
+    assert _bounds.RISK_METHODS["ltt"](
+        conf, err, target_risk=0.12, delta=0.05
+    ) == select_threshold_ltt(conf, err, target_risk=0.12, delta=0.05, thresholds=grid)
+
+
+@pytest.mark.parametrize("method", ["fallback", "ltt", "sgr"])
+@pytest.mark.parametrize("seed", range(3))
+def test_best_achievable_risk_is_feasible_and_tight(method, seed):
+    """Feasible at the value returned, infeasible just below it."""
+    conf, err = _floor_data(seed, m=400)
+    select = _bounds.RISK_METHODS[method]
+    best = _bounds.best_achievable_risk(conf, err, delta=0.05, method=method)
+    assert select(conf, err, target_risk=best, delta=0.05).feasible
+    assert not select(conf, err, target_risk=best - 2e-4, delta=0.05).feasible
+
+
+def test_best_achievable_risk_zero_errors_closed_form():
+    """All correct, LTT: the whole set passes at r = 1 - delta ** (1 / m)."""
+    conf = np.linspace(0, 1, 50)
+    best = _bounds.best_achievable_risk(
+        conf, np.zeros(50, dtype=int), delta=0.05, method="ltt"
+    )
+    assert best == pytest.approx(1 - 0.05 ** (1 / 50), abs=1e-4)
+
+
+def test_best_achievable_risk_nan_when_nothing_can_be_certified():
+    """One wrong sample supports no certificate at any target."""
+    assert math.isnan(_bounds.best_achievable_risk([0.9], [1], delta=0.05))
+
+
+def test_best_achievable_risk_rejects_unknown_method():
+    """An unknown method name is a clear ValueError."""
+    with pytest.raises(ValueError, match="method must be one of"):
+        _bounds.best_achievable_risk([0.9, 0.8], [0, 0], delta=0.05, method="x")
+
+
+@pytest.mark.slow
+def test_violation_rate_error_floor_and_confident_cluster():
+    """Every method keeps P(true risk > r) <= delta on non-monotone risks.
+
+    Error floor: c ~ U(0, 1), P(error | c) = 0.045 + 0.6 max(0, 0.8 - c), so
+    the risk among the 20 % most confident is already 0.045; r = 0.089.
+    Cluster: P(error | c) = 0.5 (1 - c) ** 2 but 0.4 above c = 0.97 (a
+    confidently wrong cluster); r = 0.1. The true selective risk at ``t`` is
+    computed by quadrature of the exact error probability.
+    """
+    from scipy import integrate
+
+    scenarios = {
+        "floor": (lambda c: 0.045 + 0.6 * np.maximum(0.0, 0.8 - c), 0.089),
+        "cluster": (lambda c: np.where(c > 0.97, 0.4, 0.5 * (1 - c) ** 2), 0.1),
+    }
+    m, delta, reps = 1000, 0.05, 1000
+    tolerance = delta + 3 * math.sqrt(delta * (1 - delta) / reps)
+    for name, (eta, r) in scenarios.items():
+        rng = np.random.default_rng(2024)
+        grid = np.linspace(0, 1, 200_001)
+        cum = integrate.cumulative_trapezoid(eta(grid)[::-1], grid, initial=0)[::-1]
+
+        def true_risk(t, grid=grid, cum=cum):
+            if np.isinf(t):
+                return 0.0
+            i = np.searchsorted(grid, t)
+            return cum[i] / max(1 - grid[i], 1e-12)
+
+        thresholds = {k: np.empty(reps) for k in _bounds.RISK_METHODS}
+        for i in range(reps):
+            conf = rng.uniform(size=m)
+            err = (rng.uniform(size=m) < eta(conf)).astype(int)
+            for k, select in _bounds.RISK_METHODS.items():
+                thresholds[k][i] = select(
+                    conf, err, target_risk=r, delta=delta
+                ).threshold
+        for k, ts in thresholds.items():
+            violation = np.mean([true_risk(t) > r for t in ts])
+            assert violation <= tolerance, (name, k, violation)
+        # the default certifies something far more often than single-start LTT
+        assert np.mean(np.isfinite(thresholds["fallback"])) > 0.5
+        assert (
+            np.mean(np.isfinite(thresholds["fallback"]))
+            > np.mean(np.isfinite(thresholds["ltt"])) + 0.2
+        ), name
