@@ -17,7 +17,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
-from ._bounds import ltt_candidates, select_threshold_ltt, select_threshold_sgr
+from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS, best_achievable_risk
 from ._classifier import (
     BaseSelectiveClassifier,
     _get_estimator,
@@ -39,11 +39,6 @@ from ._counting import coverage_and_risk_at, ranked_counts
 from ._decision import decide, rejected_mask
 from ._validation import check_not_bool, prediction_dtype
 
-RISK_METHODS = {
-    "ltt": dict(fwer="fixed_sequence"),
-    "ltt_holm": dict(fwer="holm"),
-    "sgr": None,
-}
 DEFAULT_SCORING_GRID = 100
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
 
@@ -211,36 +206,38 @@ def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
     # NaN confidences are never accepted; the accepted samples, and hence
     # the binomial arguments of the bounds, only involve the finite ones.
     confidence, errors = oof.confidence[finite], oof.errors[finite]
-    if method == "sgr":
-        if not isinstance(thresholds, str):
-            raise ValueError(
-                "method='sgr' searches the distinct confidence values; it takes "
-                "no thresholds grid. Use thresholds='auto', or method='ltt'."
-            )
-        selection = select_threshold_sgr(
-            confidence, errors, target_risk=target_risk, delta=delta
+    if method in ("sgr",) and not isinstance(thresholds, str):
+        raise ValueError(
+            "method='sgr' searches the distinct confidence values; it takes "
+            "no thresholds grid. Use thresholds='auto', or another method."
         )
-    else:
-        grid = (
-            ltt_candidates(confidence, target_risk=target_risk, delta=delta)
-            if isinstance(thresholds, str)
-            else _grid(thresholds, confidence)
-        )
-        selection = select_threshold_ltt(
-            confidence,
-            errors,
-            target_risk=target_risk,
-            delta=delta,
-            thresholds=grid,
-            **RISK_METHODS[method],
-        )
+    selection = RISK_METHODS[method](
+        confidence,
+        errors,
+        target_risk=target_risk,
+        delta=delta,
+        thresholds=None
+        if isinstance(thresholds, str)
+        else _grid(thresholds, confidence),
+    )
+    achievable = float("nan")
     if not selection.feasible:
+        achievable = best_achievable_risk(
+            confidence, errors, delta=delta, method=method
+        )
+        feasible_text = (
+            "no target below 1 can be certified on them"
+            if np.isnan(achievable)
+            else f"the smallest target they can certify at delta={delta:g} is "
+            f"{achievable:.3g} (choose a new target on fresh data, or the "
+            "guarantee is lost)"
+        )
         warnings.warn(
             f"No threshold keeps the selective risk below {target_risk} "
             f"with probability {1 - delta:.3g} on these "
             f"{confidence.shape[0]} calibration samples, so the model rejects "
-            "everything. Allow a larger target_risk or delta, or calibrate on "
-            "more data.",
+            f"everything; {feasible_text}. Allow a larger target_risk or delta, "
+            "or calibrate on more data.",
             GuaranteeWarning,
             stacklevel=5,
         )
@@ -254,6 +251,7 @@ def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
         objective=coverage,
         best=best,
         risk_bound=float(selection.risk_bound),
+        best_achievable_risk=achievable,
     )
 
 
@@ -360,21 +358,32 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         Allowed probability that the certified risk bound fails
         (``target_risk`` only).
 
-    method : {"ltt", "ltt_holm", "sgr"}, default="ltt"
+    method : {"fallback", "ltt", "ltt_holm", "sgr", "sgr_ltt"}, \
+            default="fallback"
         How ``target_risk`` is certified:
 
-        - ``"ltt"``: Learn then Test (Angelopoulos et al. 2021) with binomial
-          p-values tested in fixed sequence, from the most confident
-          threshold down.
-        - ``"ltt_holm"``: Learn then Test with Bonferroni–Holm control over
-          all candidates.
+        - ``"fallback"``: Learn then Test with binomial p-values tested in a
+          fixed sequence from the most confident threshold down, entered at
+          several points (where two errors can pass, then at twice, four
+          times... as many accepted samples); a failed test stops only its
+          own stretch and a passed one hands its level on (a graphical
+          weighted-Bonferroni procedure, Bretz et al. 2009). It does not
+          collapse when the most confident predictions already hold errors
+          (an error floor, a confidently-wrong cluster).
+        - ``"ltt"``: Learn then Test (Angelopoulos et al. 2021) in one fixed
+          sequence; strongest when errors concentrate at low confidence, but
+          it certifies nothing once its first test fails.
+        - ``"ltt_holm"``: Learn then Test with Bonferroni–Holm control over a
+          coarse grid of at most 20 candidates.
         - ``"sgr"``: Selection with Guaranteed Risk (Geifman & El-Yaniv
           2017), a binary search with Clopper–Pearson bounds at level
           ``delta / ceil(log2 n)``, keeping the best feasible iterate.
+        - ``"sgr_ltt"``: SGR and fixed-sequence LTT at ``delta / 2`` each,
+          keeping the larger coverage.
 
-        ``"ltt"`` is the default: with its default candidates it certified
-        more coverage than SGR at the same validity in our simulations (see
-        ``benchmarks/bench_tuning.py``).
+        ``"fallback"`` is the default: over every simulated regime of
+        ``benchmarks/bench_certification.py`` it certified at least as much
+        coverage as SGR, at the same validity (see the user guide).
 
     scoring : str or callable, default=None
         Objective: a scorer name or callable ``scorer(estimator, X, y)``,
@@ -443,6 +452,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         With ``target_risk``: the certified upper bound on the selective risk
         at ``threshold_`` (nan when nothing could be certified). Otherwise
         not set.
+
+    best_achievable_risk_ : float
+        With ``target_risk`` when nothing could be certified: the smallest
+        target this calibration set could certify with ``method`` at
+        ``delta`` (nan if none, or when the target was certified). Choosing a
+        new target from it on the same data loses the guarantee.
 
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
@@ -538,7 +553,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         target_coverage=None,
         target_risk=None,
         delta=0.05,
-        method="ltt",
+        method=DEFAULT_RISK_METHOD,
         scoring=None,
         thresholds="auto",
         cv=5,
@@ -714,6 +729,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.best_score_ = float(choice.objective[choice.best])
         if "risk_bound" in choice:
             self.risk_bound_ = choice.risk_bound
+            self.best_achievable_risk_ = choice.best_achievable_risk
         coverage, risk = coverage_and_risk_at(
             oof.confidence, oof.errors, [self.threshold_]
         )

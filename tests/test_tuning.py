@@ -13,7 +13,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
-from selective_clf._bounds import select_threshold_ltt, select_threshold_sgr
+from selective_clf._bounds import (
+    holm_candidates,
+    select_threshold_fallback,
+    select_threshold_ltt,
+    select_threshold_sgr,
+)
 
 from ._helpers import ProbaFromColumns
 
@@ -113,10 +118,14 @@ def _auto_risk_grid(confidence, target_risk=0.2, delta=0.1):
                 target_risk=0.2,
                 delta=0.1,
                 fwer="holm",
-                thresholds=_auto_risk_grid(c),
+                thresholds=holm_candidates(c, target_risk=0.2, delta=0.1),
             ),
         ),
         ("sgr", lambda c, e: select_threshold_sgr(c, e, target_risk=0.2, delta=0.1)),
+        (
+            "fallback",
+            lambda c, e: select_threshold_fallback(c, e, target_risk=0.2, delta=0.1),
+        ),
     ],
 )
 def test_target_risk_uses_the_certified_selection(method, reference):

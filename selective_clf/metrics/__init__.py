@@ -11,6 +11,7 @@ from ._curve import (
     risk_at_coverage,
     risk_coverage_curve,
 )
+from ._guarantee import selective_risk_upper_bound
 from ._report import selective_classification_report
 from ._scorer import (
     coverage_scorer,
@@ -43,4 +44,5 @@ __all__ = [
     "selective_accuracy_scorer",
     "selective_classification_report",
     "selective_risk_score",
+    "selective_risk_upper_bound",
 ]

@@ -11,32 +11,9 @@ from sklearn.utils import check_consistent_length, column_or_1d
 
 from .._bounds import clopper_pearson_upper
 from .._compat import Interval, validate_params
+from .._validation import equals_label
 
 __all__ = ["selective_risk_upper_bound"]
-
-
-def _equals_label(y, label):
-    """Boolean mask ``y == label`` that never fails on mixed dtypes.
-
-    A copy of the helper of ``metrics/_scores.py`` (NaN matches NaN).
-    """
-    kind = y.dtype.kind
-    if isinstance(label, float | np.floating) and math.isnan(label):
-        if kind == "f":
-            return np.isnan(y)
-        if kind == "O":
-            return np.fromiter(
-                (isinstance(v, float | np.floating) and v != v for v in y),
-                dtype=bool,
-                count=y.shape[0],
-            )
-        return np.zeros(y.shape[0], dtype=bool)
-    if kind in "US":
-        if not isinstance(label, str):
-            return np.zeros(y.shape[0], dtype=bool)
-    elif kind != "O" and (label is None or isinstance(label, str)):
-        return np.zeros(y.shape[0], dtype=bool)
-    return np.asarray(y == label, dtype=bool)
 
 
 @validate_params(
@@ -101,7 +78,7 @@ def selective_risk_upper_bound(
 
     Examples
     --------
-    >>> from selective_clf.metrics._guarantee import selective_risk_upper_bound
+    >>> from selective_clf.metrics import selective_risk_upper_bound
     >>> y_true = [0] * 100 + [1] * 100
     >>> y_pred = [0] * 98 + [1] * 2 + [1] * 100  # two errors
     >>> confidence = [0.9] * 150 + [0.55] * 50  # both errors confident
@@ -124,12 +101,12 @@ def selective_risk_upper_bound(
         raise ValueError("threshold must not be NaN.")
     accepted = confidence >= threshold
     if reject_label is not None:
-        if _equals_label(y_true, reject_label).any():
+        if equals_label(y_true, reject_label).any():
             raise ValueError(
                 f"reject_label={reject_label!r} is present in y_true; choose a "
                 "reject_label that is not a class label."
             )
-        accepted &= ~_equals_label(y_pred, reject_label)
+        accepted &= ~equals_label(y_pred, reject_label)
     n_accepted = int(np.count_nonzero(accepted))
     n_errors = int(np.count_nonzero(np.not_equal(y_true, y_pred)[accepted]))
     return float(clopper_pearson_upper(n_errors, n_accepted, delta))
