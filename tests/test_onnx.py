@@ -25,7 +25,7 @@ from selective_clf import SelectiveClassifier, SelectiveClassifierCV
 
 skl2onnx = pytest.importorskip("skl2onnx")
 ort = pytest.importorskip("onnxruntime")
-import selective_clf.onnx  # noqa: E402  (registers the converters)
+pytest.importorskip("selective_clf.onnx")  # registers the converters
 
 # float32 rounding of the confidence, relative to max(1, |threshold|). The
 # largest difference between the graph's confidence and confidence_score seen
@@ -93,7 +93,8 @@ def run_onnx(model, X, **to_onnx_kwargs):
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     names = [output.name for output in session.get_outputs()]
-    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: X32})))
+    values = session.run(None, {session.get_inputs()[0].name: X32})
+    return dict(zip(names, values, strict=True))
 
 
 def sklearn_response(model, X):
@@ -158,7 +159,7 @@ def quantile_thresholds(model, X, quantiles):
     return np.array(
         [
             np.quantile(confidence[base_label == c], q)
-            for c, q in zip(model.classes_, quantiles)
+            for c, q in zip(model.classes_, quantiles, strict=True)
         ]
     )
 
@@ -339,13 +340,13 @@ def test_data_frame_with_a_categorical_column():
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     feeds = {
-        column: df_test[[column]].to_numpy().astype(
-            np.float32 if column != "colour" else object
-        )
+        column: df_test[[column]]
+        .to_numpy()
+        .astype(np.float32 if column != "colour" else object)
         for column in df_test.columns
     }
     names = [output.name for output in session.get_outputs()]
-    outputs = dict(zip(names, session.run(None, feeds)))
+    outputs = dict(zip(names, session.run(None, feeds), strict=True))
     assert {node.name for node in session.get_inputs()} == set(df_test.columns)
     assert_parity(model, df_test, outputs)
 
@@ -364,9 +365,9 @@ def test_callable_confidence_is_refused():
 def test_one_vs_one_scores_are_refused():
     """SVC with pairwise (ovo) scores has no per-class confidence: clear error."""
     X_train, y_train, X, _ = make_data(3, "int")
-    model = SelectiveClassifier(
-        SVC(decision_function_shape="ovo"), threshold=0.5
-    ).fit(X_train, y_train)
+    model = SelectiveClassifier(SVC(decision_function_shape="ovo"), threshold=0.5).fit(
+        X_train, y_train
+    )
     with pytest.raises(ValueError, match="decision_function_shape='ovr'"):
         skl2onnx.to_onnx(model, X[:1].astype(np.float32))
 
@@ -382,12 +383,11 @@ def test_user_options_are_not_modified():
 
 def test_deploying_page_example():
     """The ONNX example of docs/deploying.rst runs and matches predict."""
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.model_selection import train_test_split
-
     # -- start of the docs/deploying.rst example --
     import onnxruntime as ort
     from skl2onnx import to_onnx
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
 
     import selective_clf.onnx  # noqa: F401  (registers the converters)
 
