@@ -33,8 +33,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         'pip install "selective-clf[onnx]".'
     ) from exc
 
-from ._converter import OUTPUT_NAMES, register
+from ._converter import register
 
 register()
 
-__all__ = ["OUTPUT_NAMES"]
+__all__: list[str] = []
