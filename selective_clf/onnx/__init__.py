@@ -1,0 +1,40 @@
+"""Export selective classifiers to ONNX.
+
+Importing this module registers converters for
+:class:`~selective_clf.SelectiveClassifier` and
+:class:`~selective_clf.SelectiveClassifierCV` with `skl2onnx
+<https://onnx.ai/sklearn-onnx/>`_, after which ``skl2onnx.to_onnx(model, X)``
+converts a fitted model whose base estimator skl2onnx itself converts. It
+needs the ``onnx`` extra: ``pip install "selective-clf[onnx]"``.
+
+The graph has three outputs:
+
+``label``
+    The predicted class, or ``reject_label_`` where the model abstains
+    (int64 for integer classes, string for string classes).
+``probabilities`` (or ``scores``)
+    The response the confidence is computed from: the base's
+    ``predict_proba``, or its decision scores when ``response_method_`` is
+    ``"decision_function"`` (a binary score ``s`` as the columns ``(-s, s)``).
+``confidence``
+    The confidence compared with the threshold.
+
+The graph computes in float32 where scikit-learn computes in float64, so a
+row whose confidence lies within float32 rounding of its threshold can be
+accepted by one and rejected by the other; see the Deploying page of the
+documentation.
+"""
+
+try:
+    import skl2onnx  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "selective_clf.onnx needs skl2onnx and onnx; install them with "
+        'pip install "selective-clf[onnx]".'
+    ) from exc
+
+from ._converter import register
+
+register()
+
+__all__: list[str] = []
