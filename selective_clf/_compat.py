@@ -10,6 +10,7 @@ from sklearn.base import _fit_context
 # routing (``set_score_request``), sample_weight forwarding in cross_validate /
 # GridSearchCV, and the shared predict cache of multi-metric scoring.
 from sklearn.metrics._scorer import _BaseScorer
+from sklearn.utils import _safe_indexing
 
 # ``validate_params`` and its constraints: what every sklearn.metrics function uses.
 from sklearn.utils._param_validation import (
@@ -21,10 +22,14 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
+
+# Named sub-estimators with nested get_params/set_params, as in VotingClassifier.
+from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import (
     _check_method_params,
     _check_sample_weight,
     _estimator_has,
+    _num_samples,
 )
 
 __all__ = [
@@ -33,11 +38,14 @@ __all__ = [
     "Options",
     "RealNotInt",
     "StrOptions",
+    "_BaseComposition",
     "_BaseScorer",
     "_check_method_params",
     "_check_sample_weight",
     "_estimator_has",
     "_fit_context",
+    "_num_samples",
     "_routing_enabled",
+    "_safe_indexing",
     "validate_params",
 ]
