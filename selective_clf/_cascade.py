@@ -36,6 +36,7 @@ from ._compat import (
     RealNotInt,
     _BaseComposition,
     _check_method_params,
+    _check_sample_weight,
     _fit_context,
     _num_samples,
     _routing_enabled,
@@ -311,11 +312,12 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         y = column_or_1d(y, warn=True)
         routed = self._route_fit_params(fit_params)
         all_classes = np.unique(y)
+        sample_weight = fit_params.get("sample_weight")
         rows = np.arange(_num_samples(X))
         fitted = []
         for i, (name, estimator) in enumerate(self.stages):
             if self.fit_deferred and i > 0:
-                self._check_deferred_rows(name, y[rows], all_classes)
+                self._check_deferred_rows(name, y, rows, all_classes, sample_weight)
                 stage = clone(estimator).fit(
                     _safe_indexing(X, rows),
                     y[rows],
@@ -332,14 +334,19 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         self._set_fitted_attributes()
         return self
 
-    def _check_deferred_rows(self, name, y_deferred, all_classes):
+    def _check_deferred_rows(self, name, y, rows, all_classes, sample_weight):
         """Refuse to fit a stage on deferred rows that miss a class."""
-        present = np.unique(y_deferred)
+        counted = "training rows"
+        if sample_weight is not None:
+            weight = np.asarray(_safe_indexing(sample_weight, rows), dtype=float)
+            rows = rows[weight > 0]
+            counted = "training rows with a positive sample_weight"
+        present = np.unique(y[rows])
         if present.shape[0] < all_classes.shape[0]:
             missing = np.setdiff1d(all_classes, present)
             raise ValueError(
-                f"fit_deferred=True: only {y_deferred.shape[0]} training rows reach "
-                f"stage {name!r}, and they miss the classes {missing.tolist()!r}; "
+                f"fit_deferred=True: only {rows.shape[0]} {counted} reach stage "
+                f"{name!r}, and they miss the classes {missing.tolist()!r}; "
                 "every stage must learn all classes. Raise the earlier stages' "
                 "thresholds so they defer more rows, give more training data, or "
                 "use fit_deferred=False."
@@ -375,6 +382,7 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
     def _predict_and_route(self, X):
         """Predictions, and the index of the stage that decided each row (-1: none)."""
         check_is_fitted(self, "stages_")
+        (X,) = indexable(X)  # array-likes without __getitem__ become arrays
         n_samples = _num_samples(X)
         dtype = _prediction_dtype(self.classes_, self.reject_label_)
         y_pred = np.full(n_samples, self.reject_label_, dtype=dtype)
@@ -562,7 +570,7 @@ def _fit_stages_and_collect(stages, X, y, *, train, val, routed):
     return val, np.vstack(confidence), np.vstack(errors), fitted
 
 
-def _cascade_operating_points(confidence, errors, grids):
+def _cascade_operating_points(confidence, errors, grids, weights=None):
     """Count what a cascade does at every combination of stage thresholds.
 
     A row is decided by the first stage ``s`` whose confidence is at least
@@ -579,21 +587,25 @@ def _cascade_operating_points(confidence, errors, grids):
     grids : list of 1-D ndarrays
         Candidate thresholds of each stage.
 
+    weights : ndarray of shape (n_samples,), default=None
+        Row weights: the counts become sums of weights.
+
     Returns
     -------
     thresholds : ndarray of shape (n_combinations, n_stages)
         Every combination, the last stage varying fastest.
 
-    reach : ndarray of int of shape (n_combinations, n_stages)
-        Rows reaching each stage.
+    reach : ndarray of shape (n_combinations, n_stages)
+        Rows reaching each stage (int counts without weights).
 
-    decided : ndarray of int of shape (n_combinations, n_stages)
+    decided : ndarray of shape (n_combinations, n_stages)
         Rows each stage accepted.
 
-    n_errors : ndarray of int of shape (n_combinations,)
+    n_errors : ndarray of shape (n_combinations,)
         Wrong predictions among the accepted rows.
     """
     n_stages, n_samples = confidence.shape
+    w = np.ones(n_samples) if weights is None else np.asarray(weights, dtype=float)
     with np.errstate(invalid="ignore"):
         accepts = [confidence[s][None, :] >= grids[s][:, None] for s in range(n_stages)]
     last_grid = grids[-1]
@@ -603,29 +615,32 @@ def _cascade_operating_points(confidence, errors, grids):
         remaining = np.ones(n_samples, dtype=bool)
         reach, decided, n_err = [], [], 0
         for s, j in enumerate(prefix):
-            reach.append(int(remaining.sum()))
+            reach.append(w @ remaining)
             accepted = accepts[s][j] & remaining
-            decided.append(int(accepted.sum()))
-            n_err += int((accepted & errors[s]).sum())
+            decided.append(w @ accepted)
+            n_err += w @ (accepted & errors[s])
             remaining &= ~accepted
         last = accepts[-1][:, remaining]
-        last_decided = last.sum(axis=1)
-        last_errors = (last & errors[-1][remaining]).sum(axis=1)
+        w_last = w[remaining]
+        last_decided = last @ w_last
+        last_errors = (last & errors[-1][remaining]) @ w_last
         t = np.empty((n_last, n_stages))
         t[:, :-1] = [grids[s][j] for s, j in enumerate(prefix)]
         t[:, -1] = last_grid
         out_t.append(t)
-        out_reach.append(np.tile(reach + [int(remaining.sum())], (n_last, 1)))
+        out_reach.append(np.tile(reach + [w @ remaining], (n_last, 1)))
         out_decided.append(
             np.column_stack([np.tile(decided, (n_last, 1)), last_decided])
         )
         out_errors.append(n_err + last_errors)
-    return (
-        np.vstack(out_t),
-        np.vstack(out_reach).astype(np.int64),
-        np.vstack(out_decided).astype(np.int64),
-        np.concatenate(out_errors).astype(np.int64),
+    counts = (
+        np.vstack(out_reach),
+        np.vstack(out_decided),
+        np.concatenate(out_errors),
     )
+    if weights is None:
+        counts = tuple(np.rint(c).astype(np.int64) for c in counts)
+    return (np.vstack(out_t), *counts)
 
 
 class SelectiveCascadeCV(SelectiveCascade):
@@ -943,7 +958,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         # the stages are not validated yet
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the stages per fold, tune their thresholds together, fit the final ones.
 
         Parameters
@@ -953,6 +968,10 @@ class SelectiveCascadeCV(SelectiveCascade):
 
         y : array-like of shape (n_samples,)
             Class labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, for the stages' ``fit`` and the cost objective
+            (``target_risk`` counts rows: its guarantee is about counts).
 
         **fit_params : dict
             Parameters for the stages' ``fit``, routed with metadata routing
@@ -967,6 +986,9 @@ class SelectiveCascadeCV(SelectiveCascade):
         _check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+            fit_params = {**fit_params, "sample_weight": sample_weight}
         routed = self._route_fit_params(fit_params)
         mode, splits = self._splits(X, y)
         self._warn_protocol(mode, len(splits))
@@ -977,14 +999,18 @@ class SelectiveCascadeCV(SelectiveCascade):
             )
             for train, val in splits
         )
+        val = np.concatenate([r[0] for r in results])
         confidence = np.hstack([r[1] for r in results])
         errors = np.hstack([r[2] for r in results])
 
         grids = self._grids(confidence)
-        thresholds, reach, decided, n_errors = _cascade_operating_points(
-            confidence, errors, grids
-        )
-        table = self._score_table(thresholds, reach, decided, n_errors, prices)
+        thresholds, *counts = _cascade_operating_points(confidence, errors, grids)
+        weighted = counts
+        if sample_weight is not None:
+            weighted = _cascade_operating_points(
+                confidence, errors, grids, weights=sample_weight[val]
+            )[1:]
+        table = self._score_table(thresholds, weighted, counts, prices)
         best = self._choose(table, n_samples=confidence.shape[1])
 
         if mode == "refit":
@@ -1012,8 +1038,13 @@ class SelectiveCascadeCV(SelectiveCascade):
         self.stage_reach_ = table["reach"][best].copy()
         return self
 
-    def _score_table(self, thresholds, reach, decided, n_errors, prices):
-        """Coverage, risk, prices and cost of every combination."""
+    def _score_table(self, thresholds, weighted, counts, prices):
+        """Coverage, risk, prices and cost of every combination.
+
+        ``weighted`` and ``counts`` are (reach, decided, errors) with and
+        without sample weights; the guarantee uses the counts.
+        """
+        reach, decided, n_errors = weighted
         n_samples = reach[0, 0]
         n_accepted = decided.sum(axis=1)
         human = (
@@ -1035,7 +1066,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         }
         if self.target_risk is not None:
             table["certified"], table["risk_bound"] = self._certify(
-                n_errors, n_accepted
+                counts[2], counts[1].sum(axis=1)
             )
         return table
 
