@@ -1090,9 +1090,11 @@ class SelectiveCascadeCV(SelectiveCascade):
         n_rejected = failed[0] if failed.shape[0] else m
         chosen = testable[order[:n_rejected]]
         certified[chosen] = True
-        bound[chosen] = clopper_pearson_upper(
-            n_errors[chosen], n_accepted[chosen], levels[:n_rejected]
-        )
+        for index, level in zip(chosen, levels[:n_rejected], strict=True):
+            # the Clopper-Pearson bound at the Holm level it was certified at
+            bound[index] = clopper_pearson_upper(
+                n_errors[index], n_accepted[index], level
+            )
         return certified, bound
 
     def _choose(self, table, n_samples):
