@@ -146,7 +146,7 @@ def bench_thresholds(X_train, X_test, y_train, y_test, seed, repeats):
         )
         rows.append(
             [
-                f"{threshold:.2f}",
+                f"{threshold:g}",
                 f"{reach:.3f}",
                 f"{correct.mean():.4f}",
                 f"{hgb_correct.mean():.4f}",
