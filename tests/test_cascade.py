@@ -604,3 +604,28 @@ def test_cv_stages_must_be_selective_classifiers():
     stages = [("inner", SelectiveCascade(_frozen_stages(X, y)))]
     with pytest.raises(ValueError, match="must be a SelectiveClassifier"):
         SelectiveCascadeCV(stages, rejection_cost=0.5).fit(X, y)
+
+
+def test_metadata_routing_sends_sample_weight_where_requested():
+    """With metadata routing, each stage gets sample_weight only if it asks."""
+    import sklearn
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    weight = np.random.default_rng(0).uniform(size=200)
+    with sklearn.config_context(enable_metadata_routing=True):
+        fast = LogisticRegression().set_fit_request(sample_weight=True)
+        slow = LogisticRegression(C=0.1).set_fit_request(sample_weight=False)
+        cascade = SelectiveCascade(
+            [
+                ("fast", SelectiveClassifier(fast, threshold=0.9)),
+                ("slow", SelectiveClassifier(slow)),
+            ]
+        ).fit(X, y, sample_weight=weight)
+    np.testing.assert_allclose(
+        cascade.named_stages_["fast"].estimator_.coef_,
+        LogisticRegression().fit(X, y, sample_weight=weight).coef_,
+    )
+    np.testing.assert_allclose(
+        cascade.named_stages_["slow"].estimator_.coef_,
+        LogisticRegression(C=0.1).fit(X, y).coef_,
+    )
