@@ -5,6 +5,7 @@ reject threshold (with finite-sample guarantees where asked), and measures
 what abstaining buys with selective-classification metrics.
 """
 
+from ._cascade import SelectiveCascade, SelectiveCascadeCV
 from ._classifier import SelectiveClassifier
 from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay
@@ -16,6 +17,8 @@ __all__ = [
     "GuaranteeWarning",
     "KerasProbaClassifier",
     "RiskCoverageDisplay",
+    "SelectiveCascade",
+    "SelectiveCascadeCV",
     "SelectiveClassifier",
     "SelectiveClassifierCV",
     "__version__",

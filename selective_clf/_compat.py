@@ -22,6 +22,9 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
+
+# Named sub-estimators with nested get_params/set_params, as in VotingClassifier.
+from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import (
     _check_method_params,
     _check_sample_weight,
@@ -35,6 +38,7 @@ __all__ = [
     "Options",
     "RealNotInt",
     "StrOptions",
+    "_BaseComposition",
     "_BaseScorer",
     "_check_method_params",
     "_check_sample_weight",

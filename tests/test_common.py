@@ -93,3 +93,78 @@ def test_sklearn_common_checks(estimator, check):
 def test_check_estimator_on_default_instance():
     """check_estimator passes on the default SelectiveClassifier, no xfail."""
     check_estimator(SelectiveClassifier())
+
+
+# -- deferral cascades --------------------------------------------------------
+
+from selective_clf import SelectiveCascade, SelectiveCascadeCV  # noqa: E402
+
+CASCADES_NOT_REJECTING = [
+    # The last stage never rejects: every row gets a training class.
+    SelectiveCascade(
+        [
+            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.8)),
+            ("slow", SelectiveClassifier(HistGradientBoostingClassifier(max_iter=10))),
+        ]
+    ),
+    SelectiveCascade(
+        [
+            # a weak first stage that defers most rows, so that the second
+            # stage is fitted on enough rows of every class
+            (
+                "fast",
+                SelectiveClassifier(LogisticRegression(C=1e-4), threshold=0.99),
+            ),
+            ("slow", SelectiveClassifier(LogisticRegression(C=0.5))),
+        ],
+        fit_deferred=True,
+    ),
+]
+
+CASCADES_REJECTING = [
+    SelectiveCascade(
+        [
+            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.8)),
+            ("slow", SelectiveClassifier(LogisticRegression(C=10), threshold=0.6)),
+        ]
+    ),
+    SelectiveCascade(
+        [
+            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.9)),
+            (
+                "inner",
+                SelectiveCascade(
+                    [("a", SelectiveClassifier(LinearSVC(), threshold=0.5))]
+                ),
+            ),
+        ]
+    ),
+    SelectiveCascadeCV(
+        [
+            ("fast", SelectiveClassifier(LogisticRegression())),
+            ("slow", SelectiveClassifier(LogisticRegression(C=10))),
+        ],
+        stage_costs=[0.0, 0.05],
+        rejection_cost=0.3,
+        cv=3,
+        thresholds=5,
+    ),
+]
+
+
+def _cascade_expected_failures(estimator):
+    if estimator in CASCADES_NOT_REJECTING:
+        return {}
+    failures = dict(REJECTION_CHANGES_PREDICT)
+    if isinstance(estimator, SelectiveCascadeCV):
+        failures.update(TUNING_IGNORES_WEIGHT_EQUIVALENCE)
+    return failures
+
+
+@parametrize_with_checks(
+    CASCADES_NOT_REJECTING + CASCADES_REJECTING,
+    expected_failed_checks=_cascade_expected_failures,
+)
+def test_sklearn_common_checks_cascades(estimator, check):
+    """Each cascade passes scikit-learn's common checks."""
+    check(estimator)
