@@ -28,8 +28,6 @@ from ._bounds import binomial_p_value, clopper_pearson_upper
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     SelectiveClassifier,
-    _prediction_dtype,
-    _resolve_reject_label,
 )
 from ._compat import (
     Interval,
@@ -42,10 +40,10 @@ from ._compat import (
     _routing_enabled,
     _safe_indexing,
 )
-from ._confidence import confidence_from_response, response_matrix, top_class
 from ._tuning import GuaranteeWarning
+from ._validation import equals_label, prediction_dtype, resolve_reject_label
 from .metrics._scorer import _get_reject_label
-from .metrics._scores import _equals_label, rejection_cost_loss
+from .metrics._scores import rejection_cost_loss
 
 DEFAULT_GRID_SIZE = 20
 
@@ -68,11 +66,8 @@ def _stage_prediction_and_confidence(stage, X):
 
     One call of the wrapped model's response method gives both.
     """
-    response = response_matrix(stage.estimator_, X, stage.response_method_)
-    class_index, top = top_class(response)
-    confidence = confidence_from_response(
-        response, stage.confidence, response_method=stage.response_method_, top=top
-    )
+    decision = stage._decide(X)
+    class_index, confidence = decision.class_index, decision.confidence
     return np.asarray(stage.classes_).take(class_index), confidence
 
 
@@ -329,7 +324,7 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
             fitted.append((name, stage))
             if self.fit_deferred and i < len(self.stages) - 1:
                 y_pred = np.asarray(stage.predict(_safe_indexing(X, rows)))
-                rows = rows[_equals_label(y_pred, reject_label)]
+                rows = rows[equals_label(y_pred, reject_label)]
         self.stages_ = fitted
         self._set_fitted_attributes()
         return self
@@ -366,7 +361,7 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
                     "know every class)."
                 )
         self.classes_ = classes
-        self.reject_label_ = _resolve_reject_label(self.reject_label, classes)
+        self.reject_label_ = resolve_reject_label(self.reject_label, classes)
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(first, attr):
                 setattr(self, attr, getattr(first, attr))
@@ -377,14 +372,14 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         """Predictions of stage ``index`` on ``X`` and the mask of rows it decides."""
         name, stage = self.stages_[index]
         y_pred = np.asarray(stage.predict(X))
-        return y_pred, ~_equals_label(y_pred, _stage_reject_label(name, stage))
+        return y_pred, ~equals_label(y_pred, _stage_reject_label(name, stage))
 
     def _predict_and_route(self, X):
         """Predictions, and the index of the stage that decided each row (-1: none)."""
         check_is_fitted(self, "stages_")
         (X,) = indexable(X)  # array-likes without __getitem__ become arrays
         n_samples = _num_samples(X)
-        dtype = _prediction_dtype(self.classes_, self.reject_label_)
+        dtype = prediction_dtype(self.classes_, self.reject_label_)
         y_pred = np.full(n_samples, self.reject_label_, dtype=dtype)
         decided_by = np.full(n_samples, -1, dtype=np.intp)
         rows = np.arange(n_samples)

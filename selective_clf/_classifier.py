@@ -170,6 +170,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             or self.confidence != "max_proba"
             or self.response_method_ != "predict_proba"
             or not np.all(thresholds <= 1.0 / n_classes)
+            or not np.any(thresholds > 0)  # 0 (or below) is a deliberate "never"
         ):
             return
         warnings.warn(
