@@ -245,6 +245,7 @@ def test_score_counts_rejection_cost():
     assert clf.score(PROBA, Y3, sample_weight=weights) == pytest.approx(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rejection_cost", [0.15, 0.3])
 def test_grid_search_recovers_chow_threshold(rejection_cost):
     """GridSearchCV with the default score finds threshold ~ 1 - rejection_cost."""

@@ -173,6 +173,7 @@ def test_same_threshold_as_grid_search():
     assert tuned.best_score_ == pytest.approx(search.best_score_)
 
 
+@pytest.mark.slow
 def test_conformal_coverage_holds_on_new_samples():
     """Mean rejection rate on new data is at most 1 - rho + 1/(n+1)."""
     rho, n, reps = 0.8, 60, 300
