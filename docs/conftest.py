@@ -36,6 +36,9 @@ HERE = Path(__file__).resolve().parent
 
 # Doctest pages that fit many models (over ~3 s): run by CI's `pytest -m slow`.
 SLOW_PAGES = {"user_guide/choosing_threshold.rst"}
+# Pages whose code blocks train networks, boosters and Dask clusters (tens of
+# seconds with the integration libraries installed): slow too.
+SLOW_CODE_BLOCK_PAGES = {"integrations.rst"}
 
 # Libraries a block may need that neither the package nor its test extra
 # installs; a block failing to import one of them is skipped.
@@ -87,6 +90,8 @@ y_calib = np.where(X_calib.sum(axis=1) > 2.5, "positive", "negative")
     + """
 from sklearn.model_selection import train_test_split
 
+from selective_clf import SelectiveClassifierCV
+
 rng = np.random.default_rng(0)
 X = rng.normal(size=(600, 8))
 y = (X.sum(axis=1) + rng.normal(scale=0.5, size=600) > 0).astype(int)
@@ -96,7 +101,7 @@ y_cal = np.where(y[:400] == 1, "malignant", "benign")
 color = rng.choice(["red", "green", "blue"], 300)
 x1, x2 = rng.normal(size=(2, 300))
 answer = np.where(x1 + (color == "red") + rng.normal(size=300) > 0.5, "yes", "no")
-X_on_disk, n_features = X, X.shape[1]
+X_numeric, y_numeric = X, y
 try:
     import keras  # noqa: F401
 except ImportError:
@@ -114,6 +119,23 @@ else:
     _model.compile(optimizer="adam", loss="binary_crossentropy")
     _model.fit(X_cal, (y_cal == "malignant").astype(int), epochs=30, verbose=0)
     _model.save("model.keras")
+""",
+}
+
+# What the prose of one block takes as given, run just before it; keyed by
+# (page, a line of the block).
+BLOCK_SETUP = {
+    (
+        "integrations.rst",
+        "X_big = da.from_array(X_on_disk, chunks=(100_000, n_features))",
+    ): """
+from sklearn.linear_model import LogisticRegression
+X_on_disk, n_features = X_numeric, X_numeric.shape[1]
+clf = SelectiveClassifierCV(LogisticRegression(), rejection_cost=0.2, cv=3)
+clf.fit(X_numeric, y_numeric)
+""",
+    ("integrations.rst", "from dask_ml.wrappers import ParallelPostFit"): """
+model, X, y = LogisticRegression(), X_numeric, y_numeric
 """,
 }
 
@@ -161,9 +183,12 @@ class CodeBlocks(pytest.File):
         self.namespace = None
         self.skipped = None
         for line, code in python_blocks(self.path.read_text("utf-8")):
-            yield CodeBlock.from_parent(
+            block = CodeBlock.from_parent(
                 self, name=f"code-block[line {line}]", line=line, code=code
             )
+            if page in SLOW_CODE_BLOCK_PAGES:
+                block.add_marker(pytest.mark.slow)
+            yield block
 
     def setup(self):
         self._cwd = os.getcwd()
@@ -193,6 +218,10 @@ class CodeBlock(pytest.Item):
         page = self.parent
         filename = f"{self.parent.path.name}:{self.line}"
         try:
+            for (setup_page, block_line), setup in BLOCK_SETUP.items():
+                if setup_page == page.page and block_line in self.code.splitlines():
+                    code = compile(setup, f"{filename} (setup)", "exec")
+                    exec(code, page.namespace)
             exec(compile(self.code, filename, "exec"), page.namespace)
         except ModuleNotFoundError as exc:
             if exc.name is not None and exc.name.split(".")[0] in OPTIONAL:

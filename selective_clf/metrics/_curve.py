@@ -16,11 +16,11 @@ import sys
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
 # ``validate_params`` and ``Interval`` are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
-from .._compat import Interval, validate_params
+from .._compat import Interval, column_or_1d, validate_params
 from ._scores import (
     _check_labels_1d,
     _check_not_empty,

@@ -15,9 +15,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
-from .._compat import Interval, Options, StrOptions, validate_params
+from .._compat import Interval, Options, StrOptions, column_or_1d, validate_params
 
 __all__ = [
     "coverage_score",
