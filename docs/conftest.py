@@ -18,6 +18,7 @@ pages against its printed output. This file adds the rest:
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -193,7 +194,8 @@ class CodeBlocks(pytest.File):
     def setup(self):
         self._cwd = os.getcwd()
         self._modules = set(sys.modules)
-        os.chdir(tempfile.mkdtemp(prefix="docs-code-blocks-"))
+        self._workdir = tempfile.mkdtemp(prefix="docs-code-blocks-")
+        os.chdir(self._workdir)
         self.namespace = {"__name__": "__docs__", "sys": sys, "types": types}
         setup = PAGE_SETUP.get(self.page)
         if setup:
@@ -201,6 +203,7 @@ class CodeBlocks(pytest.File):
 
     def teardown(self):
         os.chdir(self._cwd)
+        shutil.rmtree(self._workdir, ignore_errors=True)
         stub = sys.modules.get("keras")
         if stub is not None and not hasattr(stub, "__file__"):
             del sys.modules["keras"]  # the stand-in, never a real Keras
