@@ -60,6 +60,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # MathJax served from the built site (_static/mathjax), not from a CDN,
+    # so that formulas render in an offline copy of the docs
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -117,7 +120,6 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "gallery_order.by_reading_order",
     "doc_module": ("selective_clf",),
-    "reference_url": {"selective_clf": None},
     "backreferences_dir": "generated/backreferences",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,

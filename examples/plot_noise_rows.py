@@ -128,6 +128,7 @@ ax_rates.axhline(
 )
 ax_rates.set_xticks(x, labels)
 ax_rates.set_xlabel("threshold")
+ax_rates.set_ylabel("fraction (rejected rows, or accuracy)")
 ax_rates.set_ylim(0, 1.02)
 ax_rates.set_title("What each threshold rejects and buys")
 ax_rates.legend(loc="center left", fontsize="small")

@@ -33,58 +33,127 @@ def _load_bundled(name):
     return bunch.data, bunch.target, name
 
 
-def _load_csv(path, target):
-    """Read a CSV file with a header row: numeric features and a target column."""
+def _label(value):
+    """Show a label as the user wrote it: ``'low'``, not ``np.str_('low')``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+# Target cells that mean "no label": their rows are dropped.
+_MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "None")
+
+
+def _check_path(path):
+    """Return a readable, non-empty regular file, or raise a one-line CLIError."""
     path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"{path} is a directory; pass a CSV file")
     if not path.is_file():
-        raise CLIError(f"no such file: {path}")
-    with path.open(newline="") as handle:
-        rows = list(csv.reader(handle))
-    if len(rows) < 2:
-        raise CLIError(f"{path} has no data rows under its header")
-    header, body = rows[0], rows[1:]
+        raise CLIError(
+            f"no such file: {path} (bundled data sets: {', '.join(BUNDLED)})"
+        )
+    if path.stat().st_size == 0:
+        raise CLIError(f"{path} is empty: expected a header row and data rows")
+    return path
+
+
+def _read_header(reader, path, target):
+    header = [name.strip() for name in next(reader, [])]
     if target is None:
         raise CLIError(f"--target is required with a CSV file; columns: {header}")
+    if len(header) == 1 and ";" in header[0]:
+        raise CLIError(
+            f"{path} has a single column {header[0]!r}: it looks separated by "
+            "semicolons; the demo reads comma-separated files (save it as CSV "
+            "with ',' between fields and '.' as decimal point)"
+        )
     if target not in header:
         raise CLIError(f"unknown target column {target!r}; columns: {header}")
-    widths = {len(row) for row in body}
-    if widths != {len(header)}:
-        raise CLIError(f"{path}: rows do not all have {len(header)} fields")
-    target_index = header.index(target)
-    y = np.array([row[target_index] for row in body])
-    columns = []
-    for j, name in enumerate(header):
-        if j == target_index:
-            continue
-        values = [row[j].strip() for row in body]
-        try:
-            columns.append(
-                [float(v) if v not in ("", "NA") else np.nan for v in values]
-            )
-        except ValueError:
-            bad = next(v for v in values if not _is_float(v))
-            raise CLIError(
-                f"feature column {name!r} is not numeric (e.g. {bad!r}); encode it "
-                "or drop it"
-            ) from None
-    if not columns:
+    if len(header) < 2:
         raise CLIError(f"{path} has no feature columns besides {target!r}")
-    X = np.array(columns, dtype=float).T
+    return header
+
+
+def _load_csv(path, target, progress_every=1.0):
+    """Read a CSV file with a header row: numeric features and a target column.
+
+    The file is streamed: the features go row by row into one flat float
+    buffer (8 bytes a value) and the labels into a list, so memory stays a
+    small multiple of the file's size. Rows whose target cell is empty or
+    ``NA`` are dropped with a note.
+    """
+    from array import array
+
+    path = _check_path(path)
+    values = array("d")
+    labels = []
+    n_missing_target = 0
+    last_report = start = time.perf_counter()
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = _read_header(reader, path, target)
+            target_index = header.index(target)
+            n_fields = len(header)
+            for row in reader:
+                if len(row) != n_fields:
+                    if not row:  # a blank line
+                        continue
+                    raise CLIError(
+                        f"{path}: line {reader.line_num} has {len(row)} fields, "
+                        f"the header {n_fields}; rows do not all have {n_fields} "
+                        "fields"
+                    )
+                label = row[target_index].strip()
+                if label in _MISSING:
+                    n_missing_target += 1
+                    continue
+                labels.append(label)
+                for j, cell in enumerate(row):
+                    if j != target_index:
+                        values.append(_to_float(cell, header[j]))
+                now = time.perf_counter()
+                if now - last_report >= progress_every:
+                    last_report = now
+                    _progress(f"reading {path.name}: {len(labels)} rows ...")
+    except UnicodeDecodeError as exc:
+        raise CLIError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start} of a chunk); save it as UTF-8"
+        ) from None
+    if time.perf_counter() - start >= progress_every:
+        _progress(f"read {len(labels)} rows in {time.perf_counter() - start:.1f} s")
+    if n_missing_target:
+        _progress(
+            f"note: dropped {n_missing_target} rows whose {target!r} cell is empty "
+            "or NA"
+        )
+    if not labels:
+        raise CLIError(f"{path} has no data rows with a {target!r} value")
+    X = np.frombuffer(values, dtype=np.float64).reshape(len(labels), n_fields - 1)
+    y = np.array(labels)
     try:  # numeric targets stay numeric
-        y = y.astype(float)
-        if np.all(y == np.round(y)):
-            y = y.astype(int)
+        y_float = y.astype(float)
     except ValueError:
         pass
+    else:
+        y = y_float.astype(int) if np.all(y_float == np.round(y_float)) else y_float
     return X, y, path.name
 
 
-def _is_float(value):
+def _to_float(cell, column):
     try:
-        float(value)
+        return float(cell)
     except ValueError:
-        return value in ("", "NA")
-    return True
+        if cell.strip() in _MISSING:
+            return np.nan
+        hint = (
+            " (a decimal comma? the demo needs '.' as decimal point)"
+            if "," in cell
+            else "; encode it or drop it"
+        )
+        raise CLIError(
+            f"feature column {column!r} is not numeric (e.g. {cell!r}){hint}"
+        ) from None
 
 
 def _format_row(cells, widths):
@@ -104,6 +173,11 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     from .metrics import aurc_score, coverage_at_risk, e_aurc_score
 
     if data in BUNDLED:
+        if target is not None:
+            raise CLIError(
+                f"--target is for CSV files; the bundled data set {data!r} comes "
+                "with its own target (drop --target, or pass a CSV file)"
+            )
         X, y, name = _load_bundled(data)
     else:
         X, y, name = _load_csv(data, target)
@@ -116,10 +190,13 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
         )
     classes, counts = np.unique(y, return_counts=True)
     if classes.shape[0] < 2:
-        raise CLIError(f"the target has a single class ({classes[0]!r}); need two+")
+        raise CLIError(
+            f"the target has a single class ({_label(classes[0])}); need two+"
+        )
     if counts.min() < 2:
         raise CLIError(
-            f"class {classes[counts.argmin()]!r} has a single sample; every class "
+            f"class {_label(classes[counts.argmin()])} has a single sample; every "
+            "class "
             "needs at least two to hold some out for testing"
         )
 
@@ -186,8 +263,21 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     print(f"\nAURC {aurc:.4f}   E-AURC {e_aurc:.4f}   (lower is better)")
 
     if output:
-        _write_plot(clf, X_test, y_test, output)
+        _write_plot(clf, X_test, y_test, _png_path(output))
     return rows
+
+
+PLOT_THRESHOLD = 0.9
+
+
+def _png_path(output):
+    """``dir/`` -> ``dir/risk_coverage.png``; ``name`` -> ``name.png``."""
+    path = Path(output)
+    if output.endswith(("/", "\\")) or path.is_dir():
+        return path / "risk_coverage.png"
+    if path.suffix.lower() != ".png":
+        return path.with_name(path.name + ".png")
+    return path
 
 
 def _write_plot(clf, X_test, y_test, output):
@@ -204,10 +294,22 @@ def _write_plot(clf, X_test, y_test, output):
         return
     from ._plot import RiskCoverageDisplay
 
+    if not output.parent.is_dir():
+        raise CLIError(f"cannot write {output}: no directory {output.parent}")
     fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
-    RiskCoverageDisplay.from_estimator(
-        clf.set_params(threshold=0.9), X_test, y_test, ax=ax, plot_oracle=True
+    display = RiskCoverageDisplay.from_estimator(
+        clf.set_params(threshold=PLOT_THRESHOLD),
+        X_test,
+        y_test,
+        ax=ax,
+        plot_oracle=True,
     )
+    if display.operating_point_ is not None:
+        cov, risk = display.operating_point
+        display.operating_point_.set_label(
+            f"threshold {PLOT_THRESHOLD}: coverage {cov:.2f}, risk {risk:.3f}"
+        )
+        ax.legend()
     ax.set_title("Risk–coverage on held-out data")
     fig.savefig(output, dpi=120)
     plt.close(fig)
@@ -228,16 +330,30 @@ def main(argv=None):
     demo.add_argument(
         "--data",
         default="digits",
+        metavar="NAME_OR_FILE",
         help=f"a dataset bundled with scikit-learn ({', '.join(BUNDLED)}) or the "
-        "path of a CSV file with a header row (default: digits)",
+        "path of a comma-separated file with a header row (default: digits)",
     )
-    demo.add_argument("--target", help="target column of the CSV file")
+    demo.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="column of the CSV file holding the class labels; rows where it is "
+        "empty or NA are dropped (required with a file; none with a bundled set)",
+    )
     demo.add_argument(
         "--output",
         default="risk_coverage.png",
-        help="where to write the risk–coverage plot (PNG); '' for none",
+        metavar="PNG",
+        help="where to write the risk–coverage plot: a .png path (.png is "
+        "appended if missing), or a directory to write risk_coverage.png in; "
+        "'' for no plot (default: risk_coverage.png)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed of the split")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the train/test split (default: 0)",
+    )
     args = parser.parse_args(argv)
     try:
         run_demo(args.data, target=args.target, output=args.output, seed=args.seed)

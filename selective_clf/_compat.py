@@ -4,6 +4,8 @@ scikit-learn's private helpers can move between releases. Importing them only
 here keeps the blast radius of such a move to this file.
 """
 
+import inspect
+
 from sklearn.base import _fit_context
 
 # ``_BaseScorer`` gives our scorers what sklearn's own scorers have: metadata
@@ -31,6 +33,27 @@ from sklearn.utils.validation import (
     _estimator_has,
     _num_samples,
 )
+from sklearn.utils.validation import column_or_1d as _column_or_1d
+
+_COLUMN_OR_1D_NAMES_INPUT = "input_name" in inspect.signature(_column_or_1d).parameters
+
+
+def column_or_1d(y, *, input_name="y", **kwargs):
+    """``sklearn.utils.validation.column_or_1d``, naming ``input_name`` in errors.
+
+    Its ``input_name`` parameter is new in scikit-learn 1.8; on older releases
+    (all that run on Python 3.10) the error names the input here instead.
+    """
+    if _COLUMN_OR_1D_NAMES_INPUT:
+        return _column_or_1d(y, input_name=input_name, **kwargs)
+    try:
+        return _column_or_1d(y, **kwargs)
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("y ") and input_name != "y":
+            message = input_name + message[1:]
+        raise ValueError(message) from None
+
 
 __all__ = [
     "HasMethods",
@@ -47,5 +70,6 @@ __all__ = [
     "_num_samples",
     "_routing_enabled",
     "_safe_indexing",
+    "column_or_1d",
     "validate_params",
 ]

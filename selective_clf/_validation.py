@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import column_or_1d
+
+from ._compat import column_or_1d
 
 DEFAULT_STRING_REJECT_LABEL = "rejected"
 

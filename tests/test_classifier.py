@@ -246,6 +246,7 @@ def test_score_counts_rejection_cost():
     assert clf.score(PROBA, Y3, sample_weight=weights) == pytest.approx(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:threshold=.*never rejects:UserWarning")
 @pytest.mark.parametrize("rejection_cost", [0.15, 0.3])
 def test_grid_search_recovers_chow_threshold(rejection_cost):

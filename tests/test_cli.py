@@ -54,6 +54,11 @@ def test_demo_on_csv_with_string_target(tmp_path, capsys):
         ("a,y\n1,0.5\n2,1.7\n3,0.2\n", ["--target", "y"], "looks continuous"),
         ("a,y\n1,0\n2,0\n3,1\n", ["--target", "y"], "single sample"),
         ("a,y\n1,0\n2\n", ["--target", "y"], "rows do not all have"),
+        ("", ["--target", "y"], "is empty"),
+        ("a;b;y\n1;2;0\n3;4;1\n", ["--target", "y"], "separated by semicolons"),
+        ("a,y\n1,low\n2,low\n3,high\n", ["--target", "y"], "class 'high' has"),
+        ("a,y\n1,\n2,NA\n", ["--target", "y"], "no data rows with a 'y'"),
+        ("a,y\n1,5,0\n2,5,1\n", ["--target", "y"], "line 2 has 3 fields"),
     ],
 )
 def test_bad_input_is_one_line_error(tmp_path, capsys, content, args, message):
@@ -77,4 +82,106 @@ def test_module_entry_point_exit_code(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: no such file: nope.csv"
+    assert result.stderr.strip().startswith("error: no such file: nope.csv")
+
+
+def test_directory_and_unknown_names_are_explained(tmp_path, capsys):
+    """A directory is named as such; a missing name lists the bundled sets."""
+    assert main(["demo", "--data", str(tmp_path), "--output", ""]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["demo", "--data", "mnist", "--output", ""]) == 2
+    err = capsys.readouterr().err
+    assert "no such file: mnist" in err
+    assert "digits, breast_cancer, wine, iris" in err
+
+
+def test_target_with_bundled_data_is_an_error(capsys):
+    """--target with a bundled data set is refused instead of ignored."""
+    assert main(["demo", "--data", "iris", "--target", "y", "--output", ""]) == 2
+    assert "--target is for CSV files" in capsys.readouterr().err
+
+
+def test_non_utf8_file_is_named(tmp_path, capsys):
+    """A Latin-1 file's error names the file and the encoding to use."""
+    path = tmp_path / "latin.csv"
+    path.write_bytes("a,y\n1,caf\xe9\n2,th\xe9\n".encode("latin-1"))
+    assert main(["demo", "--data", str(path), "--target", "y", "--output", ""]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "not UTF-8" in err and "0xe9" in err
+
+
+def _labelled_csv(path, n=120, missing=()):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 2))
+    labels = np.where(X[:, 0] + rng.normal(scale=0.5, size=n) > 0, "yes", "no")
+    labels = labels.astype(object)
+    labels[: 2 * len(missing)] = list(missing) * 2
+    rows = [f"{x[0]:.4f},{x[1]:.4f},{lab}" for x, lab in zip(X, labels, strict=True)]
+    path.write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_empty_and_na_targets_are_dropped_with_a_note(tmp_path, capsys):
+    """Rows with an empty or NA label are dropped, said in one line, not a class."""
+    path = _labelled_csv(tmp_path / "d.csv", missing=("", "NA"))
+    assert main(["demo", "--data", str(path), "--target", "label", "--output", ""]) == 0
+    captured = capsys.readouterr()
+    assert "dropped 4 rows whose 'label' cell is empty or NA" in captured.err
+    assert "116 samples, 2 features, 2 classes" in captured.out
+
+
+@pytest.mark.parametrize(
+    "output, written",
+    [
+        ("outdir", "outdir.png"),
+        ("plots/", "plots/risk_coverage.png"),
+        ("a.png", "a.png"),
+    ],
+)
+def test_output_path_is_a_png_and_is_reported(tmp_path, capsys, output, written):
+    """--output NAME writes NAME.png, --output DIR/ writes DIR/risk_coverage.png."""
+    (tmp_path / "plots").mkdir()
+    target = str(tmp_path / output) + ("/" if output.endswith("/") else "")
+    assert main(["demo", "--data", "iris", "--output", target]) == 0
+    assert (tmp_path / written).stat().st_size > 0
+    assert f"plot written to {tmp_path / written}" in capsys.readouterr().out
+
+
+def test_help_shows_defaults(capsys):
+    """demo --help states the default of each option."""
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in (
+        "(default: digits)",
+        "(default: risk_coverage.png)",
+        "(default: 0)",
+    ):
+        assert default in text
+
+
+def test_plot_legend_names_the_threshold(tmp_path, monkeypatch):
+    """The legend says at which threshold the operating point sits."""
+    import matplotlib.pyplot as plt
+
+    legends = []
+    monkeypatch.setattr(
+        plt,
+        "close",
+        lambda fig: legends.append(
+            [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ),
+    )
+    run_demo("iris", output=str(tmp_path / "rc.png"))
+    assert any(text.startswith("threshold 0.9: coverage") for text in legends[0])
+
+
+def test_large_file_is_streamed_with_progress(tmp_path, capsys):
+    """A file is read in one pass with progress notes and a compact array."""
+    from selective_clf._cli import _load_csv
+
+    path = _labelled_csv(tmp_path / "d.csv", n=3000)
+    X, y, _ = _load_csv(path, "label", progress_every=0.0)
+    assert X.shape == (3000, 2) and X.dtype == np.float64 and X.flags.c_contiguous
+    assert set(y.tolist()) == {"yes", "no"}
+    assert "reading d.csv: " in capsys.readouterr().err

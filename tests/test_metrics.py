@@ -931,9 +931,27 @@ def test_report_text_layout():
     ]
     assert lines[1].split() == ["Dog", "0.667", "1.000", "0.500", "0.667", "3"]
     assert lines[2].split()[0] == "Cat"
-    assert lines[3].split() == ["rejected", "0.333", "2"]
+    # named after the reject label; only the count, under "support"
+    assert lines[3].split() == ["?", "(rejected)", "2"]
+    assert lines[3].rstrip().endswith("2") and len(lines[3]) == len(lines[1])
     assert lines[5].split() == ["selective", "accuracy", "0.750", "4"]
     assert lines[-1].split()[:2] == ["macro", "avg"]
+
+
+def test_report_names_the_rejected_row_after_the_reject_label():
+    """A string reject label names the row; no rate under the f1-score column."""
+    text = selective_classification_report(
+        ["a", "b", "a", "b"],
+        ["a", "unclassifiable", "b", "b"],
+        reject_label="unclassifiable",
+    )
+    row = next(line for line in text.splitlines() if "(rejected)" in line)
+    assert row.split() == ["unclassifiable", "(rejected)", "1"]
+    header = text.splitlines()[0]
+    f1_column = slice(
+        header.index("recall") + len("recall"), header.index("f1-score") + 8
+    )
+    assert row[f1_column].strip() == ""
 
 
 def test_report_zero_division():
@@ -980,3 +998,21 @@ def test_report_invalid_arguments(kwargs, match):
     """Bad labels, target_names or digits raise a ValueError."""
     with pytest.raises(ValueError, match=match):
         selective_classification_report([0, 1], [0, -1], reject_label=-1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "metric, args",
+    [
+        (coverage_score, ([0, -1],)),
+        (selective_risk_score, ([0, 1], [0, -1])),
+        (selective_accuracy_score, ([0, 1], [0, -1])),
+        (rejection_cost_loss, ([0, 1], [0, -1])),
+        (selective_classification_report, ([0, 1], [0, -1])),
+    ],
+)
+def test_missing_reject_label_says_what_to_pass(metric, args):
+    """Without reject_label, the TypeError names clf.reject_label_."""
+    with pytest.raises(TypeError, match=r"reject_label=clf\.reject_label_"):
+        metric(*args)
+    with pytest.raises(TypeError, match="passed by keyword"):
+        metric(*args, -1)

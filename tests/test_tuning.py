@@ -183,6 +183,7 @@ def test_same_threshold_as_grid_search():
     assert tuned.best_score_ == pytest.approx(search.best_score_)
 
 
+@pytest.mark.slow
 def test_conformal_coverage_holds_on_new_samples():
     """Mean rejection rate on new data is at most 1 - rho + 1/(n+1)."""
     rho, n, reps = 0.8, 60, 300
@@ -308,12 +309,14 @@ def test_store_cv_results_curve_is_consistent():
 
 
 def test_parallel_folds_give_the_same_result():
-    """n_jobs=2 gives exactly the n_jobs=1 threshold."""
+    """n_jobs=2 gives the n_jobs=1 threshold (up to float rounding)."""
     X, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(), LogisticRegression())
     one = SelectiveClassifierCV(model, rejection_cost=0.2).fit(X, y)
     two = SelectiveClassifierCV(model, rejection_cost=0.2, n_jobs=2).fit(X, y)
-    assert one.threshold_ == two.threshold_
+    # the fold models are fitted in other processes, whose BLAS may round the
+    # last digits differently: the same threshold up to float rounding
+    assert one.threshold_ == pytest.approx(two.threshold_, rel=1e-9)
 
 
 def test_behaves_as_selective_classifier_in_pipeline_and_search():

@@ -35,10 +35,12 @@ from threadpoolctl import threadpool_limits
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # benchmarks/, for _provenance
 
 import _common  # noqa: E402
 import _compat  # noqa: E402
 import _data  # noqa: E402
+import _provenance  # noqa: E402
 import _quality  # noqa: E402
 import _report  # noqa: E402
 import _speed  # noqa: E402
@@ -207,6 +209,9 @@ def _source_note(source):
     return f" (commit {source['commit']}{edited})"
 
 
+UPDATE_COMMAND = "python benchmarks/compare/run.py --update-docs"
+
+
 def update_docs(header, tables):
     """Replace the measured tables of docs/comparison.rst with these ones."""
     page = DOCS_PAGE.read_text()
@@ -214,8 +219,18 @@ def update_docs(header, tables):
     start = page.index("\n", start) + 1
     end = page.index(END)
     body = "\n".join(_report.rst(t) for t in tables if t.docs)
+    # the sources measured: CI fails when the package changes after this run
+    stamp = _provenance.stamp_line(UPDATE_COMMAND)
     DOCS_PAGE.write_text(
-        page[:start] + "\n" + header + "\n\n" + body + "\n" + page[end:]
+        page[:start]
+        + "\n"
+        + stamp
+        + "\n\n"
+        + header
+        + "\n\n"
+        + body
+        + "\n"
+        + page[end:]
     )
 
 

@@ -15,11 +15,11 @@ linear passes (``O(n log n)`` time, ``O(n)`` memory).
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
 # ``validate_params`` and ``Interval`` are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
-from .._compat import Interval, validate_params
+from .._compat import Interval, column_or_1d, validate_params
 from .._counting import ranked_counts
 from .._validation import (
     check_labels_1d,

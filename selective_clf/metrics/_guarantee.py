@@ -7,10 +7,10 @@ import math
 from numbers import Real
 
 import numpy as np
-from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils import check_consistent_length
 
 from .._bounds import clopper_pearson_upper
-from .._compat import Interval, validate_params
+from .._compat import Interval, column_or_1d, validate_params
 from .._validation import equals_label
 
 __all__ = ["selective_risk_upper_bound"]

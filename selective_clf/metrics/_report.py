@@ -22,7 +22,11 @@ from .._validation import (
     check_sample_weight_1d,
     equals_label,
 )
-from ._scores import _REJECT_LABEL_CONSTRAINT, _ZERO_DIVISION_CONSTRAINT
+from ._scores import (
+    _REJECT_LABEL_CONSTRAINT,
+    _ZERO_DIVISION_CONSTRAINT,
+    _needs_reject_label,
+)
 
 __all__ = ["selective_classification_report"]
 
@@ -46,12 +50,18 @@ def _divide(numerator, denominator, zero_division, metric, labels_text, warn_lis
     return result
 
 
+def _rejected_row_name(reject_label):
+    """Name of the text report's row of rejected samples: the reject label."""
+    return f"{reject_label} (rejected)"
+
+
 def _format_support(value, digits):
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.{digits}f}"
 
 
+@_needs_reject_label
 @validate_params(
     {
         "y_true": ["array-like"],
@@ -138,7 +148,9 @@ def selective_classification_report(
         accepted; ``precision``, ``recall`` and ``f1-score`` are computed on
         the accepted samples only; ``support`` counts all its samples,
         accepted or not. ``rejected`` gives the number of rejected samples
-        and their fraction among all samples. The summary values are the
+        and their fraction among all samples; the text report names that
+        row after ``reject_label`` and shows only the number (the fraction is
+        one minus the coverage row). The summary values are the
         overall coverage, and the accuracy and risk on accepted samples
         (their text-report support is the number of accepted samples).
         ``macro avg`` is the unweighted mean over the reported classes.
@@ -160,7 +172,7 @@ def selective_classification_report(
                    cat      0.67      0.67      1.00      0.80         3
                    dog      0.67      1.00      0.50      0.67         3
     <BLANKLINE>
-              rejected                                  0.33         2
+          ? (rejected)                                               2
     <BLANKLINE>
               coverage                                  0.67         6
     selective accuracy                                  0.75         4
@@ -300,7 +312,11 @@ def selective_classification_report(
     if output_dict:
         return report
 
-    width = max(max(len(name) for name in target_names), *map(len, _SUMMARY_ROWS))
+    width = max(
+        max(len(name) for name in target_names),
+        len(_rejected_row_name(reject_label)),
+        *map(len, _SUMMARY_ROWS),
+    )
     head_fmt = "{:>{width}s} " + " {:>9}" * len(_HEADERS)
     row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 4 + " {:>9}\n"
     # Single values go in the f1-score column, as sklearn's accuracy row.
@@ -333,7 +349,21 @@ def selective_classification_report(
     text = head_fmt.format("", *_HEADERS, width=width) + "\n\n"
     for name in target_names:
         text += _row(name, report[name])
-    text += "\n" + _summary("rejected", n_rejected / total, n_rejected) + "\n"
+    # The rejected samples: a count, in the support column only (their rate is
+    # one minus the coverage below); the row is named by the reject label.
+    text += (
+        "\n"
+        + summary_fmt.replace(" {:>9.{digits}f}", " {:>9}").format(
+            _rejected_row_name(reject_label),
+            "",
+            "",
+            "",
+            "",
+            _format_support(n_rejected, digits),
+            width=width,
+        )
+        + "\n"
+    )
     text += _summary("coverage", n_accepted / total, total)
     text += _summary("selective accuracy", float(selective_accuracy), n_accepted)
     text += _summary("selective risk", float(selective_risk), n_accepted)

@@ -9,6 +9,7 @@ predicted labels; the metrics built on a confidence score live in
 # Authors: The selective_clf developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 import warnings
 from numbers import Real
 
@@ -37,6 +38,27 @@ __all__ = [
 # Constraints shared by every function taking a ``reject_label``.
 _REJECT_LABEL_CONSTRAINT = [Real, str, None]
 _ZERO_DIVISION_CONSTRAINT = [Options(Real, {0.0, 1.0}), "nan", StrOptions({"warn"})]
+
+
+def _needs_reject_label(func):
+    """Say what to pass when a metric is called without ``reject_label``.
+
+    Python's own message ("missing 1 required keyword-only argument") does not
+    say where the value comes from.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if "reject_label" not in kwargs:
+            raise TypeError(
+                f"{func.__name__}() needs reject_label=..., the label that marks "
+                "rejected samples in y_pred, passed by keyword: for a fitted "
+                "selective classifier pass reject_label=clf.reject_label_ (by "
+                "default -1 for numeric classes, 'rejected' for string classes)."
+            )
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------
@@ -108,6 +130,7 @@ def _zero_division_value(zero_division, metric):
 # ---------------------------------------------------------------------------
 
 
+@_needs_reject_label
 @validate_params(
     {
         "y_pred": ["array-like"],
@@ -162,6 +185,7 @@ def coverage_score(y_pred, *, reject_label, sample_weight=None):
     )
 
 
+@_needs_reject_label
 @validate_params(
     {
         "y_true": ["array-like"],
@@ -233,6 +257,7 @@ def selective_risk_score(
     return n_errors / n_accepted
 
 
+@_needs_reject_label
 @validate_params(
     {
         "y_true": ["array-like"],
@@ -301,6 +326,7 @@ def selective_accuracy_score(
     return 1.0 - n_errors / n_accepted
 
 
+@_needs_reject_label
 @validate_params(
     {
         "y_true": ["array-like"],
