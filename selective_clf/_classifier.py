@@ -501,8 +501,8 @@ class SelectiveClassifier(BaseSelectiveClassifier):
     >>> accepted = y_pred != clf.reject_label_
     >>> float((y_pred[accepted] == y_test[accepted]).mean())
     0.99...
-    >>> clf.confidence_score(X_test[:3]).round(3)
-    array([0.999, 0.96 , 0.999])
+    >>> clf.confidence_score(X_test[:3]).round(2).tolist()
+    [1.0, 0.96, 1.0]
     """
 
     _parameter_constraints: dict = {

@@ -179,8 +179,8 @@ class RiskCoverageDisplay:
     >>> display = RiskCoverageDisplay.from_estimator(
     ...     clf, X_test, y_test, plot_oracle=True
     ... )
-    >>> display.line_.get_xdata().max()
-    np.float64(1.0)
+    >>> float(display.line_.get_xdata().max())
+    1.0
     >>> plt.close("all")
     """
 

@@ -513,14 +513,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> model = make_pipeline(StandardScaler(), LogisticRegression())
     >>> clf = SelectiveClassifierCV(model, rejection_cost=0.1).fit(X, y)
-    >>> round(float(clf.threshold_), 3), round(clf.coverage_, 3)
-    (0.658, 0.967)
+    >>> round(float(clf.threshold_), 1), round(clf.coverage_, 2)
+    (0.7, 0.97)
     >>> guaranteed = SelectiveClassifierCV(
     ...     model, target_risk=0.02, delta=0.05, cv=0.5, refit=False,
     ...     random_state=0,
     ... ).fit(X, y)
-    >>> round(guaranteed.coverage_, 3), round(guaranteed.risk_bound_, 3)
-    (0.884, 0.02)
+    >>> bool(guaranteed.risk_bound_ <= 0.02), round(guaranteed.coverage_, 1)
+    (True, 0.9)
     """
 
     _parameter_constraints: dict = {

@@ -170,13 +170,20 @@ CASCADES_REJECTING = [
 ]
 
 
+# Declared per instance (xfail_strict): on the checks' data the two-stage
+# cascade and the tuned one happen to decide every training row (the second
+# stage takes what the first rejects), so they pass check_classifiers_train;
+# the tuned cascade also passes the weight-equivalence checks there. The
+# nested cascade ending in a rejecting LinearSVC stage does reject.
+_CASCADE_FAILURES = {
+    id(CASCADES_REJECTING[0]): {},
+    id(CASCADES_REJECTING[1]): REJECTION_CHANGES_PREDICT,
+    id(CASCADES_REJECTING[2]): {},
+}
+
+
 def _cascade_expected_failures(estimator):
-    if estimator in CASCADES_NOT_REJECTING:
-        return {}
-    failures = dict(REJECTION_CHANGES_PREDICT)
-    if isinstance(estimator, SelectiveCascadeCV):
-        failures.update(TUNING_IGNORES_WEIGHT_EQUIVALENCE)
-    return failures
+    return _CASCADE_FAILURES.get(id(estimator), {})
 
 
 @parametrize_with_checks(
