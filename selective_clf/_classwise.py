@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._bounds import RISK_METHODS, best_achievable_risk
+from ._counting import counts_at
 
 __all__ = [
     "choose_rejection_cost",
@@ -199,7 +200,7 @@ def _lower_hull(x, y):
     return np.asarray(hull)
 
 
-def choose_target_coverage(curves, *, n_samples, target_coverage):
+def choose_target_coverage(curves, *, n_samples, target_coverage, scalar=None):
     """Fewest accepted errors with at least the target share accepted.
 
     A Lagrangian sweep: minimising ``errors - lam * accepted`` separately per
@@ -211,7 +212,11 @@ def choose_target_coverage(curves, *, n_samples, target_coverage):
     ``n_samples - floor((1 - target_coverage) * (n_samples + 1))`` samples
     (the count the scalar objective accepts), and then the last class moved
     backs off along its own curve to the fewest accepted samples that still
-    meet the count (fewer accepted never means more errors).
+    meet the count (fewer accepted never means more errors). The hulls miss
+    the points between their vertices, so this can be a few errors short of
+    the exact optimum; if the common threshold ``scalar`` (which must meet
+    the count) has fewer errors, it is kept instead: the result is never
+    worse than the scalar objective on these samples.
 
     The coverage is met on these samples; unlike the scalar threshold (a
     conformal quantile of the confidences alone) the class-wise thresholds
@@ -227,6 +232,9 @@ def choose_target_coverage(curves, *, n_samples, target_coverage):
         Number of samples, NaN confidences included (never accepted).
     target_coverage : float
         The share of samples to accept, in (0, 1].
+    scalar : float, default=None
+        A common threshold meeting the count (the scalar objective's choice),
+        kept if it has fewer accepted errors.
 
     Returns
     -------
@@ -299,6 +307,22 @@ def choose_target_coverage(curves, *, n_samples, target_coverage):
                     np.nan,
                 )
             )
+    if scalar is not None:
+        counts = [
+            counts_at(
+                np.array([scalar]),
+                curve.thresholds,
+                curve.accepted,
+                curve.accepted_errors,
+            )
+            for curve in curves
+            if curve is not None and curve.total
+        ]
+        scalar_errors = float(sum(k[0] for _, k in counts))
+        if scalar_errors < n_errors:
+            thresholds = np.full(n_classes, float(scalar))
+            n_accepted = float(sum(n[0] for n, _ in counts))
+            n_errors = scalar_errors
     return Bunch(
         thresholds=thresholds,
         objective=1.0 - n_errors / n_accepted if n_accepted else float("nan"),
@@ -308,7 +332,14 @@ def choose_target_coverage(curves, *, n_samples, target_coverage):
 
 
 def choose_target_risk(
-    confidences, errors, *, target_risk, delta, method, thresholds=None
+    confidences,
+    errors,
+    *,
+    target_risk,
+    delta,
+    method,
+    thresholds=None,
+    compute_achievable=True,
 ):
     """Certify every class at once: risk of each accepted class below target.
 
@@ -348,14 +379,20 @@ def choose_target_risk(
     thresholds : ndarray, default=None
         Candidate thresholds shared by all classes; None for the method's
         default candidates on each class.
+    compute_achievable : bool, default=True
+        Whether to compute ``best_achievable_risk`` (a bisection) for the
+        classes not certified; NaN otherwise.
 
     Returns
     -------
     choice : Bunch
-        ``thresholds``, ``risk_bound``, ``best_achievable_risk`` and
-        ``delta`` (the level of each class, 0 for a class not eligible), each
-        of shape (n_classes,); ``infeasible`` (indices of the classes not
-        certified, which are rejected: threshold ``inf``).
+        ``thresholds``, ``risk_bound``, ``best_achievable_risk``, ``delta``
+        (the level of each class, 0 for a class not eligible) and
+        ``achievable_delta`` (the level at which ``best_achievable_risk`` was
+        computed: the class's own, or for a class not eligible the share it
+        would get as one more eligible class), each of shape (n_classes,);
+        ``infeasible`` (indices of the classes not certified, which are
+        rejected: threshold ``inf``).
     """
     n_classes = len(confidences)
     sizes = np.array([c.shape[0] for c in confidences])
@@ -367,6 +404,7 @@ def choose_target_risk(
     chosen = np.full(n_classes, np.inf)
     bound = np.full(n_classes, np.nan)
     achievable = np.full(n_classes, np.nan)
+    achievable_delta = levels.copy()
     infeasible = []
     for k in range(n_classes):
         if eligible[k]:
@@ -382,10 +420,11 @@ def choose_target_risk(
                 bound[k] = selection.risk_bound
                 continue
         infeasible.append(k)
-        if sizes[k] > 0:
+        if compute_achievable and sizes[k] > 0:
             # the level it had, or would have had among one more eligible class
             n_tested = int(eligible.sum()) + (not eligible[k])
-            level = float(sidak_levels(delta, [True] * n_tested)[0])
+            level = levels[k] or float(sidak_levels(delta, [True] * n_tested)[0])
+            achievable_delta[k] = level
             achievable[k] = best_achievable_risk(
                 confidences[k], errors[k], delta=level, method=method
             )
@@ -394,5 +433,6 @@ def choose_target_risk(
         risk_bound=bound,
         best_achievable_risk=achievable,
         delta=levels,
+        achievable_delta=achievable_delta,
         infeasible=infeasible,
     )

@@ -964,10 +964,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     fallback=_candidates(oof.confidence, oof.errors, oof.weights, grid),
                 )
             else:
+                scalar = _choose_target_coverage(
+                    oof, target_coverage=self.target_coverage, thresholds=grid
+                )
                 choice = _classwise.choose_target_coverage(
                     curves,
                     n_samples=oof.confidence.shape[0],
                     target_coverage=self.target_coverage,
+                    scalar=scalar.thresholds[scalar.best],
                 )
             choice.class_candidates = [
                 None if curve is None else curve.thresholds for curve in curves
@@ -978,17 +982,18 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _warn_uncertified_classes(self, choice, classes, keep, targets):
         for k in choice.infeasible:
+            label = classes.tolist()[k]
             achievable = choice.best_achievable_risk[k]
             feasible_text = (
                 "no target below 1 can be certified on them"
                 if np.isnan(achievable)
                 else f"the smallest target they can certify at its share "
-                f"delta={choice.delta[k] or self.delta:.3g} is {achievable:.3g} "
+                f"delta={choice.achievable_delta[k]:.3g} is {achievable:.3g} "
                 "(choose a new target on fresh data, or the guarantee is lost)"
             )
             warnings.warn(
-                f"Class {classes[k]!r}: no threshold keeps the error rate of the "
-                f"samples accepted as {classes[k]!r} below {targets[k]:g} with "
+                f"Class {label!r}: no threshold keeps the error rate of the "
+                f"samples accepted as {label!r} below {targets[k]:g} with "
                 f"the simultaneous probability {1 - self.delta:.3g}, on its "
                 f"{keep[k].shape[0]} calibration samples predicted as it, so it "
                 f"is always rejected (threshold inf); {feasible_text}. Allow a "
