@@ -1000,7 +1000,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "larger target_risk for it or a larger delta, or calibrate on "
                 "more data.",
                 GuaranteeWarning,
-                stacklevel=5,
+                stacklevel=7,
             )
 
     def _set_classwise_results(self, objective, choice, oof):
