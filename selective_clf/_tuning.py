@@ -345,16 +345,22 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             default="auto"
         Which method of ``estimator`` gives the response.
 
-    rejection_cost : float in [0, 1], default=None
+    rejection_cost : float in [0, 1], array-like or dict, default=None
         Objective: cost of a rejection, an error costing 1. Also used by
-        :meth:`score` (0.5 when not given).
+        :meth:`score` (0.5 when not given). With ``classwise=True`` it may
+        be given per class (an array in the order of ``classes_``, or a
+        mapping from every class to its cost): a rejected sample costs the
+        cost of the class it was predicted as.
 
     target_coverage : float in (0, 1], default=None
         Objective: the fraction of samples that must be accepted.
 
-    target_risk : float in (0, 1), default=None
+    target_risk : float in (0, 1), array-like or dict, default=None
         Objective: the highest acceptable selective risk, certified with
-        probability ``1 - delta``.
+        probability ``1 - delta``. With ``classwise=True``, the highest
+        acceptable error rate among the samples accepted as each class (one
+        target for all, an array in the order of ``classes_`` or a mapping),
+        certified for all classes at once.
 
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails
@@ -427,13 +433,27 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         The label given to rejected samples, as in
         :class:`SelectiveClassifier`.
 
+    classwise : bool, default=False
+        Whether to tune one threshold per predicted class (``threshold_`` is
+        then an array in the order of ``classes_``). Supported for
+        ``rejection_cost`` (minimised class by class: never above the single
+        threshold's cost on the tuning data), ``target_risk`` (each class
+        certified on its own predicted samples at a Šidák share of
+        ``delta``) and ``target_coverage`` (a Lagrangian sweep over the
+        per-class curves, without the conformal guarantee); not for
+        ``scoring``. Per-class values of ``rejection_cost`` or
+        ``target_risk`` require it. See the user guide, "One threshold per
+        class".
+
     Attributes
     ----------
     estimator_ : estimator instance
         The fitted classifier used to predict.
 
-    threshold_ : float
-        The tuned threshold: samples with a confidence below it are rejected.
+    threshold_ : float or ndarray of shape (n_classes,)
+        The tuned threshold (one per class with ``classwise=True``): samples
+        with a confidence below the threshold of their predicted class are
+        rejected.
         ``-inf`` means nothing is rejected; ``inf`` that everything is (no
         threshold satisfied ``target_risk``).
 
@@ -450,10 +470,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     risk_ : float
         Selective risk of the accepted out-of-fold samples (nan if none).
 
-    risk_bound_ : float
+    risk_bound_ : float or ndarray of shape (n_classes,)
         With ``target_risk``: the certified upper bound on the selective risk
-        at ``threshold_`` (nan when nothing could be certified). Otherwise
-        not set.
+        at ``threshold_`` (per class with ``classwise=True``; nan when
+        nothing could be certified). Otherwise not set.
 
     best_achievable_risk_ : float
         With ``target_risk`` when nothing could be certified: the smallest
@@ -465,7 +485,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
         ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate
         (for ``target_risk``: every distinct confidence value, the objective
-        being the coverage; only ``threshold_`` is certified).
+        being the coverage; only ``threshold_`` is certified). With
+        ``classwise=True``, the per-class curves in long format: a
+        ``"class"`` column, one row per class and candidate, the coverage
+        and risk counted among the samples predicted as that class, the
+        objective being that class's (one minus its mean cost, its selective
+        accuracy, or its coverage).
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
