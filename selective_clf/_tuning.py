@@ -1,6 +1,7 @@
 """SelectiveClassifierCV: tune the reject threshold from one fit per fold."""
 
 import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
+from . import _classwise
 from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS, best_achievable_risk
 from ._classifier import (
     BaseSelectiveClassifier,
@@ -36,7 +38,7 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import coverage_and_risk_at, ranked_counts
-from ._decision import decide, rejected_mask
+from ._decision import _encode, decide, rejected_mask
 from ._validation import check_not_bool, prediction_dtype
 
 DEFAULT_SCORING_GRID = 100
@@ -343,16 +345,22 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             default="auto"
         Which method of ``estimator`` gives the response.
 
-    rejection_cost : float in [0, 1], default=None
+    rejection_cost : float in [0, 1], array-like or dict, default=None
         Objective: cost of a rejection, an error costing 1. Also used by
-        :meth:`score` (0.5 when not given).
+        :meth:`score` (0.5 when not given). With ``classwise=True`` it may
+        be given per class (an array in the order of ``classes_``, or a
+        mapping from every class to its cost): a rejected sample costs the
+        cost of the class it was predicted as.
 
     target_coverage : float in (0, 1], default=None
         Objective: the fraction of samples that must be accepted.
 
-    target_risk : float in (0, 1), default=None
+    target_risk : float in (0, 1), array-like or dict, default=None
         Objective: the highest acceptable selective risk, certified with
-        probability ``1 - delta``.
+        probability ``1 - delta``. With ``classwise=True``, the highest
+        acceptable error rate among the samples accepted as each class (one
+        target for all, an array in the order of ``classes_`` or a mapping),
+        certified for all classes at once.
 
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails
@@ -425,13 +433,27 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         The label given to rejected samples, as in
         :class:`SelectiveClassifier`.
 
+    classwise : bool, default=False
+        Whether to tune one threshold per predicted class (``threshold_`` is
+        then an array in the order of ``classes_``). Supported for
+        ``rejection_cost`` (minimised class by class: never above the single
+        threshold's cost on the tuning data), ``target_risk`` (each class
+        certified on its own predicted samples at a Šidák share of
+        ``delta``) and ``target_coverage`` (a Lagrangian sweep over the
+        per-class curves, without the conformal guarantee); not for
+        ``scoring``. Per-class values of ``rejection_cost`` or
+        ``target_risk`` require it. See the user guide, "One threshold per
+        class".
+
     Attributes
     ----------
     estimator_ : estimator instance
         The fitted classifier used to predict.
 
-    threshold_ : float
-        The tuned threshold: samples with a confidence below it are rejected.
+    threshold_ : float or ndarray of shape (n_classes,)
+        The tuned threshold (one per class with ``classwise=True``): samples
+        with a confidence below the threshold of their predicted class are
+        rejected.
         ``-inf`` means nothing is rejected; ``inf`` that everything is (no
         threshold satisfied ``target_risk``).
 
@@ -448,10 +470,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     risk_ : float
         Selective risk of the accepted out-of-fold samples (nan if none).
 
-    risk_bound_ : float
+    risk_bound_ : float or ndarray of shape (n_classes,)
         With ``target_risk``: the certified upper bound on the selective risk
-        at ``threshold_`` (nan when nothing could be certified). Otherwise
-        not set.
+        at ``threshold_`` (per class with ``classwise=True``; nan when
+        nothing could be certified). Otherwise not set.
 
     best_achievable_risk_ : float
         With ``target_risk`` when nothing could be certified: the smallest
@@ -463,7 +485,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
         ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate
         (for ``target_risk``: every distinct confidence value, the objective
-        being the coverage; only ``threshold_`` is certified).
+        being the coverage; only ``threshold_`` is certified). With
+        ``classwise=True``, the per-class curves in long format: a
+        ``"class"`` column, one row per class and candidate, the coverage
+        and risk counted among the samples predicted as that class, the
+        objective being that class's (one minus its mean cost, its selective
+        accuracy, or its coverage).
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -525,9 +552,20 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     _parameter_constraints: dict = {
         **BaseSelectiveClassifier._parameter_constraints,
-        "rejection_cost": [Interval(Real, 0, 1, closed="both"), None],
+        "rejection_cost": [
+            Interval(Real, 0, 1, closed="both"),
+            "array-like",
+            Mapping,
+            None,
+        ],
         "target_coverage": [Interval(Real, 0, 1, closed="right"), None],
-        "target_risk": [Interval(Real, 0, 1, closed="neither"), None],
+        "target_risk": [
+            Interval(Real, 0, 1, closed="neither"),
+            "array-like",
+            Mapping,
+            None,
+        ],
+        "classwise": ["boolean"],
         "delta": [Interval(Real, 0, 1, closed="neither")],
         "method": [StrOptions(set(RISK_METHODS))],
         "scoring": [str, callable, None],
@@ -562,6 +600,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         random_state=None,
         store_cv_results=False,
         reject_label="auto",
+        classwise=False,
     ):
         self.estimator = estimator
         self.confidence = confidence
@@ -579,6 +618,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.random_state = random_state
         self.store_cv_results = store_cv_results
         self.reject_label = reject_label
+        self.classwise = classwise
 
     def _objective(self):
         given = [
@@ -680,6 +720,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         for name in ("rejection_cost", "target_coverage", "target_risk", "delta"):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
+        self._check_classwise_params(objective)
         self._check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
@@ -725,6 +766,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self._set_fitted_attributes()
 
         choice = self._choose(objective, oof, X, routed, val)
+        if self.classwise:
+            return self._set_classwise_results(objective, choice, oof)
         self.threshold_ = float(choice.thresholds[choice.best])
         self.best_score_ = float(choice.objective[choice.best])
         if "risk_bound" in choice:
@@ -786,6 +829,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _choose(self, objective, oof, X, routed, val):
         """Dispatch to the pure function of the objective."""
+        if self.classwise:
+            return self._choose_classwise(objective, oof)
         if objective == "rejection_cost":
             return _choose_rejection_cost(
                 oof, rejection_cost=self.rejection_cost, thresholds=self.thresholds
@@ -814,6 +859,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         )
 
     def _decision_threshold(self):
+        if np.ndim(self.threshold_):  # classwise: one per class
+            return np.asarray(self.threshold_, dtype=np.float64)
         return np.full(len(self.classes_), self.threshold_)
 
     def get_metadata_routing(self):
@@ -846,3 +893,243 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 method_mapping=MethodMapping().add(caller="fit", callee="score"),
             )
         return router
+
+    # -- one threshold per predicted class (classwise=True) --------------------
+
+    def _check_classwise_params(self, objective):
+        """Refuse per-class values without ``classwise`` and unsupported pairs."""
+        for name in ("rejection_cost", "target_risk"):
+            value = getattr(self, name)
+            if not self.classwise and (
+                isinstance(value, Mapping) or np.ndim(value) > 0
+            ):
+                raise ValueError(
+                    f"{name} is given per class, which needs one threshold per "
+                    "class: set classwise=True (or give a single number)."
+                )
+        if self.classwise and objective == "scoring":
+            raise ValueError(
+                "classwise=True supports rejection_cost, target_coverage and "
+                "target_risk; a scorer of the predictions does not split by "
+                "predicted class, so maximising it over one threshold per class "
+                "is a search over all their combinations. Use rejection_cost "
+                "(one cost per class if needed), or a GridSearchCV over "
+                "SelectiveClassifier(threshold=[...]) with your scorer."
+            )
+
+    def _choose_classwise(self, objective, oof):
+        """Split the out-of-fold data by predicted class; choose per class."""
+        classes = np.asarray(self.classes_)
+        class_index = _encode(oof.y_pred, classes)
+        groups = [np.flatnonzero(class_index == k) for k in range(len(classes))]
+        finite = ~np.isnan(oof.confidence)
+        if objective == "target_risk":
+            targets = _classwise.per_class_values(
+                self.target_risk,
+                classes,
+                "target_risk",
+                low=0.0,
+                high=1.0,
+                low_closed=False,
+                high_closed=False,
+            )
+            if self.method in ("sgr",) and not isinstance(self.thresholds, str):
+                raise ValueError(
+                    "method='sgr' searches the distinct confidence values; it "
+                    "takes no thresholds grid. Use thresholds='auto', or another "
+                    "method."
+                )
+            keep = [g[finite[g]] for g in groups]
+            choice = _classwise.choose_target_risk(
+                [oof.confidence[g] for g in keep],
+                [oof.errors[g] for g in keep],
+                target_risk=targets,
+                delta=self.delta,
+                method=self.method,
+                thresholds=None
+                if isinstance(self.thresholds, str)
+                else _grid(self.thresholds, oof.confidence[finite]),
+            )
+            self._warn_uncertified_classes(choice, classes, keep, targets)
+            choice.objective = float(
+                np.mean(~rejected_mask(oof.confidence, choice.thresholds, class_index))
+            )
+            # the curve of each class: every distinct value and its threshold
+            choice.class_candidates = [
+                np.union1d(np.unique(oof.confidence[g]), [choice.thresholds[k]])
+                for k, g in enumerate(keep)
+            ]
+            choice.class_objective = [None] * len(classes)  # its coverage
+        else:
+            # a grid shared by all classes keeps every common threshold a
+            # candidate of each class ("auto": each class's distinct values).
+            grid = (
+                self.thresholds
+                if isinstance(self.thresholds, str)
+                else _grid(self.thresholds, oof.confidence[finite])
+            )
+            weights = oof.weights if objective == "rejection_cost" else None
+            curves = [
+                _class_curve(oof, g, weights, grid) if g.shape[0] else None
+                for g in groups
+            ]
+            if objective == "rejection_cost":
+                cost = 0.5 if self.rejection_cost is None else self.rejection_cost
+                choice = _classwise.choose_rejection_cost(
+                    curves,
+                    rejection_cost=_classwise.per_class_values(
+                        cost,
+                        classes,
+                        "rejection_cost",
+                        low=0.0,
+                        high=1.0,
+                        low_closed=True,
+                        high_closed=True,
+                    ),
+                    fallback=_candidates(oof.confidence, oof.errors, oof.weights, grid),
+                )
+            else:
+                scalar = _choose_target_coverage(
+                    oof, target_coverage=self.target_coverage, thresholds=grid
+                )
+                choice = _classwise.choose_target_coverage(
+                    curves,
+                    n_samples=oof.confidence.shape[0],
+                    target_coverage=self.target_coverage,
+                    scalar=scalar.thresholds[scalar.best],
+                )
+            choice.class_candidates = [
+                None if curve is None else curve.thresholds for curve in curves
+            ]
+        choice.class_index = class_index
+        choice.groups = groups
+        return choice
+
+    def _warn_uncertified_classes(self, choice, classes, keep, targets):
+        for k in choice.infeasible:
+            label = classes.tolist()[k]
+            achievable = choice.best_achievable_risk[k]
+            feasible_text = (
+                "no target below 1 can be certified on them"
+                if np.isnan(achievable)
+                else f"the smallest target they can certify at its share "
+                f"delta={choice.achievable_delta[k]:.3g} is {achievable:.3g} "
+                "(choose a new target on fresh data, or the guarantee is lost)"
+            )
+            warnings.warn(
+                f"Class {label!r}: no threshold keeps the error rate of the "
+                f"samples accepted as {label!r} below {targets[k]:g} with "
+                f"the simultaneous probability {1 - self.delta:.3g}, on its "
+                f"{keep[k].shape[0]} calibration samples predicted as it, so it "
+                f"is always rejected (threshold inf); {feasible_text}. Allow a "
+                "larger target_risk for it or a larger delta, or calibrate on "
+                "more data.",
+                GuaranteeWarning,
+                stacklevel=7,
+            )
+
+    def _set_classwise_results(self, objective, choice, oof):
+        """Fitted attributes of a class-wise choice; returns ``self``."""
+        self.threshold_ = np.asarray(choice.thresholds, dtype=np.float64)
+        self.best_score_ = float(choice.objective)
+        if objective == "target_risk":
+            self.risk_bound_ = choice.risk_bound
+            self.best_achievable_risk_ = choice.best_achievable_risk
+        accepted = ~rejected_mask(oof.confidence, self.threshold_, choice.class_index)
+        self.coverage_ = float(accepted.mean())
+        self.risk_ = float(oof.errors[accepted].mean()) if accepted.any() else np.nan
+        if self.store_cv_results:
+            self.cv_results_ = _classwise_cv_results(
+                np.asarray(self.classes_), choice, oof
+            )
+        return self
+
+    def score(self, X, y, sample_weight=None):
+        """One minus the mean cost: 1 per error, the rejection cost per rejection.
+
+        With one ``rejection_cost`` per class, a rejected sample costs the
+        rejection cost of the class it was predicted as (before rejection);
+        otherwise as :meth:`SelectiveClassifier.score` (0.5 when not given).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+
+        y : array-like of shape (n_samples,)
+            True labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean credit, in [0, 1].
+        """
+        cost = self.rejection_cost
+        if not (isinstance(cost, Mapping) or np.ndim(cost) > 0):
+            return super().score(X, y, sample_weight=sample_weight)
+        classes = np.asarray(self.classes_)
+        costs = _classwise.per_class_values(
+            cost,
+            classes,
+            "rejection_cost",
+            low=0.0,
+            high=1.0,
+            low_closed=True,
+            high_closed=True,
+        )
+        decision = self._decide(X, self._decision_threshold())
+        y = column_or_1d(y)
+        if y.shape[0] != decision.class_index.shape[0]:
+            raise ValueError(
+                f"y has {y.shape[0]} labels but X has "
+                f"{decision.class_index.shape[0]} samples."
+            )
+        wrong = classes.take(decision.class_index) != y
+        per_sample = np.where(
+            decision.rejected, costs[decision.class_index], wrong.astype(float)
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y)
+        return 1.0 - float(np.average(per_sample, weights=sample_weight))
+
+
+def _class_curve(oof, group, weights, grid):
+    """Return the candidates of one class (its out-of-fold samples ``group``)."""
+    confidence, errors = oof.confidence[group], oof.errors[group]
+    w = None if weights is None else weights[group]
+    if np.isnan(confidence).all():  # nothing to accept: only the total
+        total = float(group.shape[0] if w is None else w.sum())
+        return Bunch(
+            thresholds=np.array([np.inf, -np.inf]),
+            accepted=np.zeros(2),
+            accepted_errors=np.zeros(2),
+            total=total,
+        )
+    return _candidates(confidence, errors, w, grid)
+
+
+def _classwise_cv_results(classes, choice, oof):
+    """Per-class curves in long format: one row per (class, candidate)."""
+    columns = {key: [] for key in ("class", "thresholds", "coverage", "risk")}
+    objective = []
+    for k, candidates in enumerate(choice.class_candidates):
+        if candidates is None:
+            continue
+        group = choice.groups[k]
+        thresholds = np.asarray(candidates, dtype=np.float64)
+        order = np.argsort(thresholds, kind="stable")
+        coverage, risk = coverage_and_risk_at(
+            oof.confidence[group], oof.errors[group], thresholds[order]
+        )
+        columns["class"].append(np.repeat(classes[k : k + 1], order.shape[0]))
+        columns["thresholds"].append(thresholds[order])
+        columns["coverage"].append(coverage)
+        columns["risk"].append(risk)
+        own = choice.class_objective[k]
+        objective.append(coverage if own is None else np.asarray(own)[order])
+    results = {key: np.concatenate(value) for key, value in columns.items()}
+    results["objective"] = np.concatenate(objective)
+    return results

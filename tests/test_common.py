@@ -193,3 +193,25 @@ def _cascade_expected_failures(estimator):
 def test_sklearn_common_checks_cascades(estimator, check):
     """Each cascade passes scikit-learn's common checks."""
     check(estimator)
+
+
+# -- class-wise tuned thresholds ----------------------------------------------
+
+# As for the scalar cost instance above, the thresholds tuned on repeated and
+# on weighted samples coincide on the weight-equivalence check's data.
+CLASSWISE = [
+    (
+        SelectiveClassifierCV(rejection_cost=0.3, cv=3, classwise=True),
+        REJECTION_CHANGES_PREDICT,
+    ),
+]
+_CLASSWISE_FAILURES = {id(estimator): failures for estimator, failures in CLASSWISE}
+
+
+@parametrize_with_checks(
+    [estimator for estimator, _ in CLASSWISE],
+    expected_failed_checks=lambda estimator: _CLASSWISE_FAILURES[id(estimator)],
+)
+def test_sklearn_common_checks_classwise(estimator, check):
+    """A class-wise tuned instance passes scikit-learn's common checks."""
+    check(estimator)

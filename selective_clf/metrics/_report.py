@@ -73,6 +73,7 @@ def _format_support(value, digits):
         "digits": [Interval(Integral, 0, None, closed="left")],
         "output_dict": ["boolean"],
         "zero_division": _ZERO_DIVISION_CONSTRAINT,
+        "y_base": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -87,6 +88,7 @@ def selective_classification_report(
     digits=2,
     output_dict=False,
     zero_division="warn",
+    y_base=None,
 ):
     """Build a text report of a selective classifier's main metrics.
 
@@ -126,6 +128,16 @@ def selective_classification_report(
         predicted among the accepted samples). ``"warn"`` uses 0.0 and raises
         an :class:`~sklearn.exceptions.UndefinedMetricWarning`.
 
+    y_base : array-like of shape (n_samples,), default=None
+        The class each sample was predicted as before rejection (the base
+        classifier's prediction, ``clf.estimator_.predict(X)``); it must equal
+        ``y_pred`` wherever a sample was accepted. When given, the report adds
+        one row per predicted class with its ``coverage`` (the share of the
+        samples predicted as it that were accepted), its ``selective risk``
+        (the error rate among them) and its ``support`` (the samples
+        predicted as it): what a class-wise threshold
+        (``SelectiveClassifierCV(classwise=True)``) controls.
+
     Returns
     -------
     report : str or dict
@@ -154,6 +166,9 @@ def selective_classification_report(
         overall coverage, and the accuracy and risk on accepted samples
         (their text-report support is the number of accepted samples).
         ``macro avg`` is the unweighted mean over the reported classes.
+        With ``y_base``, ``'by predicted class'`` maps each class to its
+        ``coverage``, ``selective risk`` and ``support`` among the samples
+        predicted as it.
 
     See Also
     --------
@@ -280,6 +295,11 @@ def selective_classification_report(
         "because no sample was accepted",
         messages,
     )
+    by_predicted = None
+    if y_base is not None:
+        by_predicted = _by_predicted_class(
+            y_true, y_pred, y_base, accepted, weight, labels, zero_division, messages
+        )
     for message in messages:
         warnings.warn(message, UndefinedMetricWarning, stacklevel=2)
 
@@ -309,6 +329,15 @@ def selective_classification_report(
         "f1-score": float(np.mean(f1)),
         "support": _count(total),
     }
+    if by_predicted is not None:
+        report["by predicted class"] = {
+            name: {
+                "coverage": float(by_predicted[0][i]),
+                "selective risk": float(by_predicted[1][i]),
+                "support": _count(by_predicted[2][i]),
+            }
+            for i, name in enumerate(target_names)
+        }
     if output_dict:
         return report
 
@@ -368,4 +397,62 @@ def selective_classification_report(
     text += _summary("selective accuracy", float(selective_accuracy), n_accepted)
     text += _summary("selective risk", float(selective_risk), n_accepted)
     text += _row("macro avg", report["macro avg"])
+    if by_predicted is not None:
+        pred_fmt = "{:>{width}s} " + " {:>9}" * 3 + "\n"
+        text += "\n" + pred_fmt.format(
+            "predicted as", "coverage", "sel. risk", "support", width=width
+        )
+        text += "\n"
+        for name, values in report["by predicted class"].items():
+            text += pred_fmt.format(
+                name,
+                f"{values['coverage']:.{digits}f}",
+                f"{values['selective risk']:.{digits}f}",
+                _format_support(values["support"], digits),
+                width=width,
+            )
     return text
+
+
+def _by_predicted_class(
+    y_true, y_pred, y_base, accepted, weight, labels, zero_division, messages
+):
+    """Coverage, selective risk and support of each class as predicted."""
+    y_base = check_labels_1d(y_base, "y_base")
+    if y_base.shape[0] != y_true.shape[0]:
+        raise ValueError(
+            f"y_base has {y_base.shape[0]} labels but y_true has "
+            f"{y_true.shape[0]}; pass the base prediction of every sample."
+        )
+    disagree = accepted & ~np.asarray(np.equal(y_base, y_pred), dtype=bool)
+    if disagree.any():
+        i = int(np.flatnonzero(disagree)[0])
+        raise ValueError(
+            f"y_base must equal y_pred wherever a sample is accepted; sample {i} "
+            f"has y_pred={y_pred[i]!r} but y_base={y_base[i]!r}. Pass the "
+            "prediction before rejection (e.g. clf.estimator_.predict(X))."
+        )
+    wrong = ~np.asarray(np.equal(y_true, y_base), dtype=bool)
+    support, n_accepted, n_wrong = (np.empty(len(labels)) for _ in range(3))
+    for i, label in enumerate(labels):
+        as_label = equals_label(y_base, label)
+        support[i] = weight[as_label].sum()
+        n_accepted[i] = weight[as_label & accepted].sum()
+        n_wrong[i] = weight[as_label & accepted & wrong].sum()
+    coverage = _divide(
+        n_accepted,
+        support,
+        zero_division,
+        "Coverage by predicted class",
+        "in labels never predicted",
+        messages,
+    )
+    risk = _divide(
+        n_wrong,
+        n_accepted,
+        zero_division,
+        "Selective risk by predicted class",
+        "in labels with no accepted predicted samples",
+        messages,
+    )
+    return coverage, risk, support
