@@ -180,7 +180,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             "when the model is unsure, use a threshold above "
             f"{1.0 / n_classes:.3g} (e.g. 0.6 or 0.8).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     def _decision_threshold(self):

@@ -241,7 +241,7 @@ def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
             f"everything; {feasible_text}. Allow a larger target_risk or delta, "
             "or calibrate on more data.",
             GuaranteeWarning,
-            stacklevel=5,
+            stacklevel=6,
         )
     # The whole curve for cv_results_: every distinct value and the chosen
     # threshold, with the coverage each gives (what the search maximises).
@@ -672,7 +672,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             "pre-trained model as FrozenEstimator(model) with calibration data "
             "it never saw.",
             GuaranteeWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
     def _route(self, sample_weight, fit_params):
@@ -824,7 +824,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "(a NaN or infinite response); those samples are always rejected "
                 "and counted as rejections when tuning.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _choose(self, objective, oof, X, routed, val):

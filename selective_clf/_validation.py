@@ -376,12 +376,11 @@ def class_thresholds(threshold, classes, *, probability_scaled):
         raise ValueError(
             "threshold must not be NaN; use threshold=None to never reject."
         )
-    if probability_scaled and (
-        (threshold_array < 0).any() or (threshold_array > 1).any()
-    ):
+    finite = threshold_array[np.isfinite(threshold_array)]
+    if probability_scaled and ((finite < 0).any() or (finite > 1).any()):
         raise ValueError(
             f"threshold={threshold!r} is outside [0, 1], but the confidence "
             "computed from predict_proba lies in [0, 1]: such a threshold would "
-            "accept or reject everything."
+            "accept or reject everything (say so with -inf or inf)."
         )
     return np.array(np.broadcast_to(threshold_array, (n_classes,)))

@@ -13,6 +13,9 @@ READING_ORDER = [
     "plot_confidence_scores.py",
     "plot_tuning_objectives.py",
     "plot_grid_search_pipeline.py",
+    "plot_triage.py",
+    "plot_novelty.py",
+    "plot_cascade.py",
 ]
 
 
