@@ -88,9 +88,10 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     """
 
     _parameter_constraints: dict = {
-        # predict_proba / decision_function may appear only once fitted
-        # (StackingClassifier): checked on the fitted estimator_.
-        "estimator": [HasMethods(["fit", "predict"]), None],
+        # predict, predict_proba and decision_function may appear only once
+        # fitted (StackingClassifier with final_estimator=None): checked on
+        # the fitted estimator_.
+        "estimator": [HasMethods(["fit"]), None],
         "confidence": [StrOptions(set(CONFIDENCE_FUNCTIONS)), callable],
         "response_method": [StrOptions({"auto", "predict_proba", "decision_function"})],
         "reject_label": [str, Integral, Real],

@@ -10,7 +10,8 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
   two columns ``(-s, s)``);
 * the decided class is the base's own prediction: ``argmax`` of the response
   for bases whose ``predict`` is that ``argmax`` (checked by type, so that
-  they are not asked twice), ``predict`` itself for any other base;
+  they are not asked twice) and whose response has no NaN row, ``predict``
+  itself otherwise;
 * the confidence is computed from the response (:mod:`._confidence`);
 * a sample is accepted iff ``confidence >= threshold[decided class]``, so a
   NaN confidence is always rejected; ``threshold=None`` never rejects and
@@ -297,7 +298,10 @@ def decide(
     )
     if argmax_predicts is None:
         argmax_predicts = predict_is_argmax(estimator)
-    if not argmax_predicts:
+    # The argmax of a NaN response row is not the base's decision (a
+    # LogisticRegression whose probabilities overflow to NaN still predicts
+    # from its decision scores): ask the base itself when any row is NaN.
+    if not argmax_predicts or (top.dtype.kind == "f" and np.isnan(top).any()):
         index = _encode(estimator.predict(X), classes)
     return Bunch(
         class_index=index,

@@ -243,11 +243,26 @@ def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
             GuaranteeWarning,
             stacklevel=6,
         )
-    # The whole curve for cv_results_: every distinct value and the chosen
-    # threshold, with the coverage each gives (what the search maximises).
-    curve = np.union1d(np.unique(confidence), [selection.threshold])
+    # The whole curve for cv_results_: every distinct value (or the user's
+    # grid) and the chosen threshold, with the coverage each gives (what the
+    # search maximises).
+    searched = (
+        np.unique(confidence)
+        if isinstance(thresholds, str)
+        else _grid(thresholds, confidence)
+    )
+    threshold = selection.threshold
+    if (
+        isinstance(thresholds, str)
+        and selection.feasible
+        and threshold <= confidence.min()
+    ):
+        # Every calibration sample is accepted: that is "accept everything",
+        # -inf as for the other objectives (its risk is tested on all of them).
+        threshold = -np.inf
+    curve = np.union1d(searched, [threshold])
     coverage, _ = coverage_and_risk_at(oof.confidence, oof.errors, curve)
-    best = int(np.flatnonzero(curve == selection.threshold)[0])
+    best = int(np.flatnonzero(curve == threshold)[0])
     return Bunch(
         thresholds=curve,
         objective=coverage,
@@ -812,9 +827,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         n_nan = int(np.isnan(confidence).sum())
         if n_nan == confidence.shape[0]:
             raise ValueError(
-                "Every out-of-fold confidence is NaN (the estimator's "
-                f"{self.response_method} response is NaN or infinite on all "
-                f"{n_nan} samples), so no threshold can be tuned. Check the "
+                "Every out-of-fold confidence is NaN (the estimator's response "
+                f"is NaN or infinite on all {n_nan} samples), so no threshold "
+                "can be tuned. Check the "
                 "estimator's probabilities (e.g. LabelSpreading gives NaN with "
                 "its default kernel on unscaled data)."
             )

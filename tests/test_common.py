@@ -75,10 +75,12 @@ TUNED = [
         SelectiveClassifierCV(LinearSVC(), rejection_cost=0.2, cv=3),
         {**REJECTION_CHANGES_PREDICT, **TUNING_IGNORES_WEIGHT_EQUIVALENCE},
     ),
+    # On check_classifiers_train's easy blobs the risk target is certified
+    # with every calibration sample accepted: the threshold is then -inf
+    # ("accept everything"), so the check passes and declares nothing.
     (
         SelectiveClassifierCV(target_risk=0.2, cv=0.5, refit=False, random_state=0),
         {
-            **REJECTION_CHANGES_PREDICT,
             **TUNING_IGNORES_WEIGHT_EQUIVALENCE,
             **CANNOT_CERTIFY_TINY_DATA,
         },
