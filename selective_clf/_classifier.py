@@ -326,6 +326,28 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             Pass it to
             :func:`~selective_clf.metrics.selective_classification_report`
             as ``rejection_reason`` to break rejections down by reason.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.covariance import EllipticEnvelope
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from selective_clf import SelectiveClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.vstack([rng.normal(-1, 1, (200, 2)), rng.normal(1, 1, (200, 2))])
+        >>> y = np.repeat([0, 1], 200)
+        >>> clf = SelectiveClassifier(
+        ...     LogisticRegression(),
+        ...     threshold=0.6,
+        ...     novelty_detector=EllipticEnvelope(contamination=0.01, random_state=0),
+        ... ).fit(X, y)
+        >>> X_new = [[-2.0, -2.0], [0.1, -0.1], [20.0, 20.0]]
+        >>> clf.rejection_reason(X_new)
+        array(['accepted', 'low_confidence', 'novelty'], dtype='<U14')
+        >>> clf.predict(X_new)
+        array([ 0, -1, -1])
+        >>> clf.confidence_score(X_new).round(1)  # sure of itself far away
+        array([1. , 0.5, 1. ])
         """
         check_is_fitted(self, "estimator_")
         return rejection_reasons(self._decide(X, self._decision_threshold()))
