@@ -459,7 +459,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             tags.classifier_tags.multi_class = inner.classifier_tags.multi_class
             tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
         tags.non_deterministic = inner.non_deterministic
-        if self.novelty_detector is not None:
+        if hasattr(self.novelty_detector, "__sklearn_tags__"):
             # The detector sees the same X: both must accept the input.
             detector = get_tags(self.novelty_detector)
             tags.input_tags.sparse &= detector.input_tags.sparse
