@@ -64,10 +64,13 @@ def _stage_reject_label(name, stage):
 def _stage_prediction_and_confidence(stage, X):
     """Return the base prediction and confidence of a fitted SelectiveClassifier.
 
-    One call of the wrapped model's response method gives both.
+    One call of the wrapped model's response method gives both. Rows its
+    novelty detector rejects get a NaN confidence: no threshold accepts them.
     """
     decision = stage._decide(X)
     class_index, confidence = decision.class_index, decision.confidence
+    if decision.novel.any():
+        confidence = np.where(decision.novel, np.nan, confidence)
     return np.asarray(stage.classes_).take(class_index), confidence
 
 

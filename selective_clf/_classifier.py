@@ -5,7 +5,13 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    clone,
+    is_outlier_detector,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch, assert_all_finite, get_tags
 from sklearn.utils.metadata_routing import (
@@ -20,10 +26,12 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, _routing_enabled
 from ._confidence import CONFIDENCE_FUNCTIONS, PROBABILITY_SCALED
 from ._decision import (
+    _final_estimator,
     check_class_scores,
     decide,
     labels_with_rejection,
     predict_is_argmax,
+    rejection_reasons,
 )
 from ._validation import (
     check_not_bool,
@@ -79,6 +87,26 @@ def _get_estimator(estimator):
     return LogisticRegression() if estimator is None else estimator
 
 
+def _check_novelty_predict(detector):
+    """Refuse a detector that cannot flag new samples, saying how to fix it."""
+    if detector is None or not hasattr(detector, "fit") or hasattr(detector, "predict"):
+        return
+    final = _final_estimator(detector)
+    if type(final).__name__ == "LocalOutlierFactor":
+        raise ValueError(
+            "novelty_detector=LocalOutlierFactor(novelty=False) has no predict: "
+            "it only labels the data it was fitted on. Pass "
+            "LocalOutlierFactor(novelty=True) to flag new samples."
+        )
+    raise ValueError(
+        f"novelty_detector={type(detector).__name__} has no predict method, so "
+        "it cannot flag new samples. Pass an outlier detector whose predict "
+        "returns -1 for outliers: IsolationForest, OneClassSVM, "
+        "EllipticEnvelope, LocalOutlierFactor(novelty=True), or a Pipeline "
+        "ending in one."
+    )
+
+
 class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Shared machinery of the classifiers that can abstain.
 
@@ -96,6 +124,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         "response_method": [StrOptions({"auto", "predict_proba", "decision_function"})],
         "reject_label": [str, Integral, Real],
         "rejection_cost": [Interval(Real, 0, 1, closed="both")],
+        "novelty_detector": [HasMethods(["fit", "predict"]), None],
     }
 
     # Parameters that are numbers, where a boolean is a mistake.
@@ -104,6 +133,25 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
     def _check_not_bool_params(self):
         for name in self._not_bool_params:
             check_not_bool(getattr(self, name, None), name)
+
+    def _validate_params(self):
+        # Before the generic "must implement predict" of the constraint: a
+        # LocalOutlierFactor gets predict only with novelty=True.
+        _check_novelty_predict(getattr(self, "novelty_detector", None))
+        super()._validate_params()
+
+    def _checked_novelty_detector(self):
+        """Return the ``novelty_detector`` parameter once checked, or None."""
+        detector = self.novelty_detector
+        if detector is not None and not is_outlier_detector(detector):
+            raise ValueError(
+                f"novelty_detector={type(detector).__name__} is not an outlier "
+                "detector (its estimator type is not 'outlier_detector'). Pass "
+                "one whose predict returns -1 for outliers: IsolationForest, "
+                "OneClassSVM, EllipticEnvelope, LocalOutlierFactor(novelty=True), "
+                "or a Pipeline ending in one."
+            )
+        return detector
 
     def _check_response_method(self, estimator):
         """Return the response method to use with the fitted ``estimator``."""
@@ -188,8 +236,12 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
-    def _decide(self, X, thresholds=None):
-        """Apply the reject rule on ``X``: class index, confidence, rejected."""
+    def _decide(self, X, thresholds=None, *, novelty=True):
+        """Apply the reject rule on ``X``: class index, confidence, rejected.
+
+        The fitted novelty detector, if any, rejects too (``novel`` mask);
+        ``novelty=False`` skips it, for callers that only need confidences.
+        """
         return decide(
             self.estimator_,
             X,
@@ -198,6 +250,9 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             thresholds=thresholds,
             classes=np.asarray(self.classes_),
             argmax_predicts=predict_is_argmax(self.estimator_),
+            novelty_detector=(
+                getattr(self, "novelty_detector_", None) if novelty else None
+            ),
         )
 
     def confidence_score(self, X):
@@ -215,7 +270,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             confidence is below the threshold of its predicted class, or NaN.
         """
         check_is_fitted(self, "estimator_")
-        return self._decide(X).confidence
+        return self._decide(X, novelty=False).confidence
 
     def predict(self, X):
         """Predict a class, or the reject label where the model abstains.
@@ -230,7 +285,8 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         y_pred : ndarray of shape (n_samples,)
             The wrapped estimator's prediction for accepted samples and
             ``reject_label_`` for rejected ones (confidence below the
-            threshold of the predicted class, or NaN).
+            threshold of the predicted class, or NaN; or marked as an
+            outlier by ``novelty_detector_``).
         """
         check_is_fitted(self, "estimator_")
         classes = np.asarray(self.classes_)
@@ -244,6 +300,58 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             reject_label,
             prediction_dtype(classes, reject_label),
         )
+
+    def rejection_reason(self, X):
+        """Say why each sample is rejected, or that it is accepted.
+
+        The two kinds of rejection call for different handling: a sample the
+        model is unsure about is an ambiguous case, for a person or a better
+        model; a sample unlike the training data (novelty) may be a data
+        error, a drift or a new kind of case, for whoever owns the data.
+        This method gives the reason from the same single pass of the reject
+        rule as :meth:`predict`, so it agrees with it row by row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples, as accepted by the wrapped estimator.
+
+        Returns
+        -------
+        reason : ndarray of str of shape (n_samples,)
+            ``"accepted"`` where :meth:`predict` gives a class,
+            ``"novelty"`` where ``novelty_detector_`` marks the sample as an
+            outlier (whatever its confidence, so a sample both novel and
+            unconfident is ``"novelty"``), and ``"low_confidence"`` where the
+            confidence is below the threshold of its predicted class, or NaN.
+            Pass it to
+            :func:`~selective_clf.metrics.selective_classification_report`
+            as ``rejection_reason`` to break rejections down by reason.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.covariance import EllipticEnvelope
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from selective_clf import SelectiveClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.vstack([rng.normal(-1, 1, (200, 2)), rng.normal(1, 1, (200, 2))])
+        >>> y = np.repeat([0, 1], 200)
+        >>> clf = SelectiveClassifier(
+        ...     LogisticRegression(),
+        ...     threshold=0.6,
+        ...     novelty_detector=EllipticEnvelope(contamination=0.01, random_state=0),
+        ... ).fit(X, y)
+        >>> X_new = [[-2.0, -2.0], [0.1, -0.1], [20.0, 20.0]]
+        >>> clf.rejection_reason(X_new)
+        array(['accepted', 'low_confidence', 'novelty'], dtype='<U14')
+        >>> clf.predict(X_new)
+        array([ 0, -1, -1])
+        >>> clf.confidence_score(X_new).round(1)  # sure of itself far away
+        array([1. , 0.5, 1. ])
+        """
+        check_is_fitted(self, "estimator_")
+        return rejection_reasons(self._decide(X, self._decision_threshold()))
 
     def score(self, X, y, sample_weight=None):
         """Accuracy with abstentions credited: ``1 - rejection_cost_loss``.
@@ -352,6 +460,14 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             tags.classifier_tags.multi_class = inner.classifier_tags.multi_class
             tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
         tags.non_deterministic = inner.non_deterministic
+        if hasattr(self.novelty_detector, "__sklearn_tags__"):
+            # The detector sees the same X: both must accept the input.
+            detector = get_tags(self.novelty_detector)
+            tags.input_tags.sparse &= detector.input_tags.sparse
+            tags.input_tags.allow_nan &= detector.input_tags.allow_nan
+            tags.input_tags.string &= detector.input_tags.string
+            tags.input_tags.categorical &= detector.input_tags.categorical
+            tags.non_deterministic |= detector.non_deterministic
         return tags
 
 
@@ -432,10 +548,28 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         reject when the top probability is below ``1 - rejection_cost``).
         Lower it when a human review is cheap compared with a mistake.
 
+    novelty_detector : estimator instance, default=None
+        An unfitted scikit-learn outlier detector, such as
+        :class:`~sklearn.ensemble.IsolationForest`,
+        :class:`~sklearn.neighbors.LocalOutlierFactor` with
+        ``novelty=True``, :class:`~sklearn.svm.OneClassSVM`,
+        :class:`~sklearn.covariance.EllipticEnvelope`, or a
+        :class:`~sklearn.pipeline.Pipeline` ending in one. A clone is fitted
+        on the training ``X`` (without ``y`` or fit parameters) in
+        :meth:`fit`, and the samples whose ``predict`` is -1 (outliers) are
+        rejected whatever their confidence: a threshold catches ambiguous
+        inputs, a novelty detector catches inputs unlike the training data,
+        on which a model can be confidently wrong. With ``threshold=None``
+        only the detector rejects. :meth:`rejection_reason` tells the two
+        kinds of rejection apart. ``None`` detects nothing.
+
     Attributes
     ----------
     estimator_ : estimator instance
         The fitted wrapped classifier.
+
+    novelty_detector_ : estimator instance or None
+        The fitted clone of ``novelty_detector``; None without one.
 
     classes_ : ndarray of shape (n_classes,)
         The class labels, without the reject label.
@@ -473,7 +607,8 @@ class SelectiveClassifier(BaseSelectiveClassifier):
     threshold applies to the predicted class.
 
     The reject rule is ``confidence >= threshold`` accepts: a NaN confidence
-    (a NaN or infinite response) is rejected whenever a threshold is set.
+    (a NaN or infinite response) is rejected whenever a threshold is set. A
+    sample the novelty detector marks as an outlier is rejected in any case.
 
     Input validation is left to the wrapped estimator, so estimators that
     accept NaN, sparse matrices or data frames keep accepting them.
@@ -527,6 +662,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         response_method="auto",
         reject_label="auto",
         rejection_cost=0.5,
+        novelty_detector=None,
     ):
         self.estimator = estimator
         self.threshold = threshold
@@ -534,18 +670,20 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         self.response_method = response_method
         self.reject_label = reject_label
         self.rejection_cost = rejection_cost
+        self.novelty_detector = novelty_detector
 
     @_fit_context(
         # SelectiveClassifier.estimator is not validated yet
         prefer_skip_nested_validation=False
     )
     def fit(self, X, y, **fit_params):
-        """Fit the wrapped classifier and check the reject settings.
+        """Fit the wrapped classifier (and novelty detector); check the settings.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data, validated by the wrapped estimator.
+            Training data, validated by the wrapped estimator. The novelty
+            detector, if any, is fitted on it too.
 
         y : array-like of shape (n_samples,)
             Class labels.
@@ -563,10 +701,12 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         """
         self._check_not_bool_params()
         self._check_fit_target(y)
+        detector = self._checked_novelty_detector()
         routed_params = self._route_fit_params(fit_params)
         self.estimator_ = clone(_get_estimator(self.estimator)).fit(
             X, y, **routed_params.estimator.fit
         )
+        self.novelty_detector_ = None if detector is None else clone(detector).fit(X)
         self._set_fitted_attributes()
         self._warn_if_never_rejects(self._validate_threshold(self.threshold))
         return self

@@ -15,13 +15,20 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 * the confidence is computed from the response (:mod:`._confidence`);
 * a sample is accepted iff ``confidence >= threshold[decided class]``, so a
   NaN confidence is always rejected; ``threshold=None`` never rejects and
-  reproduces the base's ``predict`` exactly.
+  reproduces the base's ``predict`` exactly;
+* with a fitted novelty detector, a sample it marks as an outlier
+  (``predict == -1``) is rejected whatever its confidence; the reason of
+  each rejection (:data:`REJECTION_REASONS`) is read from the same pass.
 """
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ._confidence import confidence_from_response
+
+#: Why a sample was (not) rejected, as returned by ``rejection_reason``: a
+#: sample both novel and unconfident is a ``"novelty"``.
+REJECTION_REASONS = ("accepted", "low_confidence", "novelty")
 
 
 def response_matrix(estimator, X, response_method, *, n_classes=None):
@@ -246,6 +253,33 @@ def rejected_mask(confidence, thresholds, class_index):
     return ~accepted
 
 
+def novelty_mask(detector, X):
+    """Where the fitted outlier ``detector`` marks samples as novel.
+
+    Parameters
+    ----------
+    detector : fitted outlier detector
+        Its ``predict`` returns 1 for inliers and -1 for outliers.
+
+    X : {array-like, sparse matrix, dataframe}
+        Samples, passed unchanged to ``detector``.
+
+    Returns
+    -------
+    novel : ndarray of bool of shape (n_samples,)
+    """
+    labels = np.asarray(detector.predict(X))
+    novel = labels == -1
+    if not (novel | (labels == 1)).all():
+        raise ValueError(
+            f"novelty_detector {type(detector).__name__}.predict returned "
+            f"{np.unique(labels)[:5].tolist()!r}; an outlier detector returns 1 "
+            "for inliers and -1 for outliers, as scikit-learn's IsolationForest, "
+            "OneClassSVM, EllipticEnvelope and LocalOutlierFactor(novelty=True) do."
+        )
+    return novel
+
+
 def decide(
     estimator,
     X,
@@ -255,6 +289,7 @@ def decide(
     thresholds=None,
     classes=None,
     argmax_predicts=None,
+    novelty_detector=None,
 ):
     """Apply the reject rule to the fitted ``estimator`` on ``X``.
 
@@ -282,11 +317,16 @@ def decide(
         Whether the base's ``predict`` is the argmax of the response;
         :func:`predict_is_argmax` if None.
 
+    novelty_detector : fitted outlier detector, default=None
+        If given, the samples it marks as outliers are rejected too.
+
     Returns
     -------
     decision : Bunch
         ``class_index`` (the decided class of each sample, as an index into
-        ``classes``), ``confidence`` and ``rejected`` (bool mask).
+        ``classes``), ``confidence``, ``rejected`` (bool mask, novel samples
+        included) and ``novel`` (bool mask of the samples the detector
+        rejects; all False without one).
     """
     classes = np.asarray(estimator.classes_ if classes is None else classes)
     response = response_matrix(
@@ -303,11 +343,35 @@ def decide(
     # from its decision scores): ask the base itself when any row is NaN.
     if not argmax_predicts or (top.dtype.kind == "f" and np.isnan(top).any()):
         index = _encode(estimator.predict(X), classes)
-    return Bunch(
-        class_index=index,
-        confidence=scores,
-        rejected=rejected_mask(scores, thresholds, index),
-    )
+    rejected = rejected_mask(scores, thresholds, index)
+    if novelty_detector is None:
+        novel = np.zeros(rejected.shape[0], dtype=bool)
+    else:
+        novel = novelty_mask(novelty_detector, X)
+        rejected |= novel
+    return Bunch(class_index=index, confidence=scores, rejected=rejected, novel=novel)
+
+
+def rejection_reasons(decision):
+    """Reason of each decision: one of :data:`REJECTION_REASONS`.
+
+    Parameters
+    ----------
+    decision : Bunch
+        Output of :func:`decide`.
+
+    Returns
+    -------
+    reason : ndarray of str of shape (n_samples,)
+        ``"novelty"`` where the novelty detector rejects (whatever the
+        confidence), ``"low_confidence"`` where only the threshold rejects,
+        ``"accepted"`` elsewhere.
+    """
+    width = max(map(len, REJECTION_REASONS))
+    reason = np.full(decision.rejected.shape[0], "accepted", dtype=f"<U{width}")
+    reason[decision.rejected] = "low_confidence"
+    reason[decision.novel] = "novelty"
+    return reason
 
 
 def labels_with_rejection(classes, class_index, rejected, reject_label, dtype):

@@ -50,16 +50,32 @@ class GuaranteeWarning(UserWarning):
 
 
 def _fit_and_collect(
-    estimator, X, y, *, train, val, fit_params, response_method, confidence
+    estimator,
+    X,
+    y,
+    *,
+    train,
+    val,
+    fit_params,
+    response_method,
+    confidence,
+    novelty_detector=None,
 ):
     """Fit on ``train`` (if any); return the model and its decisions on ``val``.
+
+    An unfitted ``novelty_detector`` is fitted on ``X[train]`` (on ``X[val]``
+    for a frozen model, which has no training part), and the validation
+    samples it marks as outliers are left out of the decisions: they are
+    rejected whatever the threshold, so they do not tune it.
 
     Returns
     -------
     fold : Bunch
-        ``estimator`` (the fitted model), ``val`` (indices of the validation
-        samples), ``confidence`` and ``y_pred`` (decisions without rejection,
-        through the same reject rule as ``predict``).
+        ``estimator`` (the fitted model), ``novelty_detector`` (fitted, or
+        None), ``val`` (indices of the validation samples the detector
+        keeps), ``n_val`` (number of validation samples), ``confidence`` and
+        ``y_pred`` (decisions without rejection, through the same reject
+        rule as ``predict``) of the kept samples.
     """
     if train is not None:
         estimator.fit(
@@ -67,17 +83,23 @@ def _fit_and_collect(
             _safe_indexing(y, train),
             **_check_method_params(X, fit_params, indices=train),
         )
+    if novelty_detector is not None:
+        novelty_detector.fit(_safe_indexing(X, val if train is None else train))
     decision = decide(
         estimator,
         _safe_indexing(X, val),
         response_method=resolve_response_method(response_method, estimator),
         confidence=confidence,
+        novelty_detector=novelty_detector,
     )
+    kept = ~decision.novel
     return Bunch(
         estimator=estimator,
-        val=val,
-        confidence=np.asarray(decision.confidence, dtype=np.float64),
-        y_pred=np.asarray(estimator.classes_).take(decision.class_index),
+        novelty_detector=novelty_detector,
+        val=np.asarray(val)[kept],
+        n_val=kept.shape[0],
+        confidence=np.asarray(decision.confidence[kept], dtype=np.float64),
+        y_pred=np.asarray(estimator.classes_).take(decision.class_index[kept]),
     )
 
 
@@ -460,10 +482,25 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         ``target_risk`` require it. See the user guide, "One threshold per
         class".
 
+    novelty_detector : estimator instance, default=None
+        An unfitted outlier detector, as in :class:`SelectiveClassifier`:
+        samples it marks as outliers are rejected whatever their confidence.
+        In each split a clone is fitted on the training part (on all data
+        for a ``FrozenEstimator``), and the validation samples it marks are
+        left out of the tuning: every objective (and ``best_score_``) is
+        computed on the samples the detector keeps, so ``target_coverage``
+        is a fraction of those and ``target_risk`` is certified on them.
+        The detector that predicts is refitted on all data with
+        ``refit=True``; otherwise it is the one of the split, the one used
+        when tuning.
+
     Attributes
     ----------
     estimator_ : estimator instance
         The fitted classifier used to predict.
+
+    novelty_detector_ : estimator instance or None
+        The fitted novelty detector used to predict; None without one.
 
     threshold_ : float or ndarray of shape (n_classes,)
         The tuned threshold (one per class with ``classwise=True``): samples
@@ -480,7 +517,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     coverage_ : float
         Fraction of out-of-fold (calibration) samples accepted at
-        ``threshold_``.
+        ``threshold_``. With a ``novelty_detector`` it is a fraction of all
+        of them, the novel ones counting as rejected, so that it agrees with
+        what :meth:`predict` does; the coverage among the kept samples is
+        ``coverage_`` divided by their share.
 
     risk_ : float
         Selective risk of the accepted out-of-fold samples (nan if none).
@@ -505,7 +545,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         ``"class"`` column, one row per class and candidate, the coverage
         and risk counted among the samples predicted as that class, the
         objective being that class's (one minus its mean cost, its selective
-        accuracy, or its coverage).
+        accuracy, or its coverage). With a ``novelty_detector``, the coverage
+        counts all samples, as ``coverage_`` does; the objective only those
+        the detector keeps.
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -616,6 +658,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         store_cv_results=False,
         reject_label="auto",
         classwise=False,
+        novelty_detector=None,
     ):
         self.estimator = estimator
         self.confidence = confidence
@@ -634,6 +677,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.store_cv_results = store_cv_results
         self.reject_label = reject_label
         self.classwise = classwise
+        self.novelty_detector = novelty_detector
 
     def _objective(self):
         given = [
@@ -752,10 +796,13 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         """Collect out-of-fold decisions once, choose, set the final model."""
         routed = self._route(sample_weight, fit_params)
         base = _get_estimator(self.estimator)
+        detector = self._checked_novelty_detector()
         mode, splits = self._splits(X, y, routed.splitter.split)
         self._warn_protocol(mode, len(splits))
         folds = self._collect(base, mode, splits, X, y, routed.estimator.fit)
         val = np.concatenate([fold.val for fold in folds])
+        # coverage_ counts the novel samples (always rejected) too.
+        kept_share = val.shape[0] / sum(fold.n_val for fold in folds)
         y_true = np.asarray(_safe_indexing(y, val))
         y_pred = np.concatenate([fold.y_pred for fold in folds])
         oof = Bunch(
@@ -776,8 +823,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         # (and certified); otherwise it is refitted on all data.
         if mode in ("frozen", "keep"):
             self.estimator_ = folds[0].estimator
+            self.novelty_detector_ = folds[0].novelty_detector
         else:
             self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
+            self.novelty_detector_ = (
+                None if detector is None else clone(detector).fit(X)
+            )
         self._set_fitted_attributes()
 
         choice = self._choose(objective, oof, X, routed, val)
@@ -791,7 +842,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         coverage, risk = coverage_and_risk_at(
             oof.confidence, oof.errors, [self.threshold_]
         )
-        self.coverage_, self.risk_ = float(coverage[0]), float(risk[0])
+        self.coverage_, self.risk_ = float(coverage[0]) * kept_share, float(risk[0])
         if self.store_cv_results:
             thresholds = np.asarray(choice.thresholds, dtype=np.float64)
             coverage, risk = coverage_and_risk_at(
@@ -800,7 +851,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             order = np.argsort(thresholds, kind="stable")
             self.cv_results_ = {
                 "thresholds": thresholds[order],
-                "coverage": coverage[order],
+                "coverage": coverage[order] * kept_share,
                 "risk": risk[order],
                 "objective": np.asarray(choice.objective)[order],
             }
@@ -818,12 +869,23 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 fit_params=fit_params,
                 response_method=self.response_method,
                 confidence=self.confidence,
+                novelty_detector=(
+                    None
+                    if self.novelty_detector is None
+                    else clone(self.novelty_detector)
+                ),
             )
             for train, val in splits
         )
 
     def _check_confidences(self, confidence):
         """Refuse all-NaN out-of-fold confidences; warn about some."""
+        if confidence.shape[0] == 0:
+            raise ValueError(
+                "novelty_detector marks every out-of-fold sample as an outlier, "
+                "so no sample is left to tune the threshold on. Lower its "
+                "contamination (or nu), or check that it sees the same features."
+            )
         n_nan = int(np.isnan(confidence).sum())
         if n_nan == confidence.shape[0]:
             raise ValueError(

@@ -217,3 +217,59 @@ _CLASSWISE_FAILURES = {id(estimator): failures for estimator, failures in CLASSW
 def test_sklearn_common_checks_classwise(estimator, check):
     """A class-wise tuned instance passes scikit-learn's common checks."""
     check(estimator)
+
+
+# -- novelty rejection ----------------------------------------------------------
+
+from sklearn.ensemble import IsolationForest  # noqa: E402
+
+# A novelty detector rejects the rows it flags as outliers, whatever the
+# threshold; on the checks' small data sets it flags some of them.
+NOVELTY_REJECTS_ROWS = {
+    "check_classifiers_train": (
+        "The novelty detector flags some training rows as outliers; they get "
+        "the reject label, which is not a training class, as this check requires."
+    ),
+    "check_classifiers_classes": (
+        "The novelty detector flags some of this check's rows as outliers; they "
+        "get the reject label instead of a training class."
+    ),
+}
+
+NOVELTY = [
+    (
+        SelectiveClassifier(novelty_detector=IsolationForest(random_state=0)),
+        {
+            **NOVELTY_REJECTS_ROWS,
+            "check_classifiers_one_label_sample_weights": (
+                "The detector is fitted on X alone (it takes no sample weights) "
+                "and, with contamination='auto', flags 8 of this check's 10 rows "
+                "as outliers, so they are rejected rather than given the remaining "
+                "class."
+            ),
+        },
+    ),
+    (
+        # contamination='auto' flags every row of the sample-weight checks'
+        # data (4 distinct points, each repeated), which leaves nothing to
+        # tune on (a clear error); a set contamination flags a share of them.
+        SelectiveClassifierCV(
+            rejection_cost=0.3,
+            cv=3,
+            novelty_detector=IsolationForest(
+                n_estimators=10, contamination=0.05, random_state=0
+            ),
+        ),
+        {**NOVELTY_REJECTS_ROWS, **TUNING_IGNORES_WEIGHT_EQUIVALENCE},
+    ),
+]
+_NOVELTY_FAILURES = {id(estimator): failures for estimator, failures in NOVELTY}
+
+
+@parametrize_with_checks(
+    [estimator for estimator, _ in NOVELTY],
+    expected_failed_checks=lambda estimator: _NOVELTY_FAILURES[id(estimator)],
+)
+def test_sklearn_common_checks_novelty(estimator, check):
+    """Each instance with a novelty detector passes scikit-learn's common checks."""
+    check(estimator)

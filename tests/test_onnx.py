@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -409,3 +413,18 @@ def test_deploying_page_example():
     ]
     np.testing.assert_array_equal(label, clf.predict(X_test))
     assert (label == -1).sum() == 19
+
+
+@pytest.mark.parametrize("threshold", [None, 0.6])
+def test_novelty_detector_is_refused(threshold):
+    """A model with a novelty detector is refused: the graph would accept outliers."""
+    X_train, y_train, X, _ = make_data(2, "int")
+    model = SelectiveClassifier(
+        threshold=threshold,
+        novelty_detector=IsolationForest(n_estimators=10, random_state=0),
+    ).fit(X_train, y_train)
+    with pytest.raises(NotImplementedError, match="novelty_detector is not supported"):
+        skl2onnx.to_onnx(model, X[:1].astype(np.float32))
+    # the same model without detector converts
+    model.set_params(novelty_detector=None).fit(X_train, y_train)
+    skl2onnx.to_onnx(model, X[:1].astype(np.float32))

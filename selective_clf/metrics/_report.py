@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_consistent_length
 # ``validate_params`` and its constraint classes are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
 from .._compat import Interval, validate_params
+from .._decision import REJECTION_REASONS
 from .._validation import (
     check_label_kinds,
     check_labels_1d,
@@ -32,6 +33,11 @@ __all__ = ["selective_classification_report"]
 
 _HEADERS = ["coverage", "precision", "recall", "f1-score", "support"]
 _SUMMARY_ROWS = ["coverage", "selective accuracy", "selective risk"]
+# Rows of the rejections broken down by reason, keyed by the reason.
+_REASON_ROWS = {
+    "low_confidence": "rejected: low confidence",
+    "novelty": "rejected: novelty",
+}
 
 
 def _divide(numerator, denominator, zero_division, metric, labels_text, warn_list):
@@ -55,6 +61,29 @@ def _rejected_row_name(reject_label):
     return f"{reject_label} (rejected)"
 
 
+def _check_rejection_reason(rejection_reason, accepted):
+    """Return the reasons as an array, checked against the accepted mask."""
+    reason = check_labels_1d(rejection_reason, "rejection_reason").astype(str)
+    unknown = np.setdiff1d(reason, REJECTION_REASONS)
+    if unknown.shape[0]:
+        raise ValueError(
+            f"rejection_reason contains {unknown[:3].tolist()!r}; each entry must "
+            f"be one of {list(REJECTION_REASONS)!r}, as returned by the "
+            "classifier's rejection_reason(X)."
+        )
+    disagree = np.flatnonzero((reason == "accepted") != accepted)
+    if disagree.shape[0]:
+        i = int(disagree[0])
+        raise ValueError(
+            f"rejection_reason disagrees with y_pred on {disagree.shape[0]} "
+            f"sample(s), e.g. sample {i}: reason {reason[i]!r} but y_pred is "
+            f"{'accepted' if accepted[i] else 'rejected'}. Compute both from the "
+            "same model and X: y_pred = clf.predict(X), "
+            "rejection_reason = clf.rejection_reason(X)."
+        )
+    return reason
+
+
 def _format_support(value, digits):
     if float(value).is_integer():
         return str(int(value))
@@ -74,6 +103,7 @@ def _format_support(value, digits):
         "output_dict": ["boolean"],
         "zero_division": _ZERO_DIVISION_CONSTRAINT,
         "y_base": ["array-like", None],
+        "rejection_reason": ["array-like", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -89,6 +119,7 @@ def selective_classification_report(
     output_dict=False,
     zero_division="warn",
     y_base=None,
+    rejection_reason=None,
 ):
     """Build a text report of a selective classifier's main metrics.
 
@@ -138,6 +169,14 @@ def selective_classification_report(
         predicted as it): what a class-wise threshold
         (``SelectiveClassifierCV(classwise=True)``) controls.
 
+    rejection_reason : array-like of str of shape (n_samples,), default=None
+        Why each sample was rejected, as returned by
+        :meth:`SelectiveClassifier.rejection_reason
+        <selective_clf.SelectiveClassifier.rejection_reason>`: ``"accepted"``,
+        ``"low_confidence"`` or ``"novelty"``, agreeing with ``y_pred``. If
+        given, the rejected samples are also broken down by reason, in the
+        rows ``"rejected: low confidence"`` and ``"rejected: novelty"``.
+
     Returns
     -------
     report : str or dict
@@ -170,6 +209,10 @@ def selective_classification_report(
         ``coverage``, ``selective risk`` and ``support`` among the samples
         predicted as it.
 
+        With ``rejection_reason``, ``rejected: low confidence`` and
+        ``rejected: novelty`` give the number and the fraction of the samples
+        rejected for each reason (they sum to ``rejected``).
+
     See Also
     --------
     sklearn.metrics.classification_report : The report without rejection.
@@ -195,7 +238,7 @@ def selective_classification_report(
              macro avg      0.67      0.83      0.75      0.73         6
     <BLANKLINE>
     """
-    check_consistent_length(y_true, y_pred, sample_weight)
+    check_consistent_length(y_true, y_pred, sample_weight, rejection_reason)
     y_true = check_labels_1d(y_true, "y_true")
     y_pred = check_labels_1d(y_pred, "y_pred")
     n_samples = y_true.shape[0]
@@ -206,6 +249,8 @@ def selective_classification_report(
 
     accepted = ~equals_label(y_pred, reject_label)
     check_label_kinds(y_true, y_pred[accepted])
+    if rejection_reason is not None:
+        reason = _check_rejection_reason(rejection_reason, accepted)
     if labels is None:
         if accepted.any():
             labels = unique_labels(y_true, y_pred[accepted])
@@ -319,6 +364,14 @@ def selective_classification_report(
         "rate": n_rejected / total,
         "support": _count(n_rejected),
     }
+    reason_counts = {}
+    if rejection_reason is not None:
+        for key, row in _REASON_ROWS.items():
+            reason_counts[row] = float(weight[reason == key].sum())
+            report[row] = {
+                "rate": reason_counts[row] / total,
+                "support": _count(reason_counts[row]),
+            }
     report["coverage"] = n_accepted / total
     report["selective accuracy"] = float(selective_accuracy)
     report["selective risk"] = float(selective_risk)
@@ -345,6 +398,7 @@ def selective_classification_report(
         max(len(name) for name in target_names),
         len(_rejected_row_name(reject_label)),
         *map(len, _SUMMARY_ROWS),
+        *map(len, reason_counts),
     )
     head_fmt = "{:>{width}s} " + " {:>9}" * len(_HEADERS)
     row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 4 + " {:>9}\n"
@@ -380,19 +434,17 @@ def selective_classification_report(
         text += _row(name, report[name])
     # The rejected samples: a count, in the support column only (their rate is
     # one minus the coverage below); the row is named by the reject label.
-    text += (
-        "\n"
-        + summary_fmt.replace(" {:>9.{digits}f}", " {:>9}").format(
-            _rejected_row_name(reject_label),
-            "",
-            "",
-            "",
-            "",
-            _format_support(n_rejected, digits),
-            width=width,
+    count_fmt = summary_fmt.replace(" {:>9.{digits}f}", " {:>9}")
+
+    def _count_row(name, count):
+        return count_fmt.format(
+            name, "", "", "", "", _format_support(count, digits), width=width
         )
-        + "\n"
-    )
+
+    text += "\n" + _count_row(_rejected_row_name(reject_label), n_rejected)
+    for name, count in reason_counts.items():
+        text += _count_row(name, count)
+    text += "\n"
     text += _summary("coverage", n_accepted / total, total)
     text += _summary("selective accuracy", float(selective_accuracy), n_accepted)
     text += _summary("selective risk", float(selective_risk), n_accepted)

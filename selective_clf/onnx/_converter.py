@@ -101,6 +101,14 @@ def _wants_raw_scores(model):
 
 def _check_convertible(scope, model):
     """Refuse what the graph cannot reproduce, naming the fix."""
+    if getattr(model, "novelty_detector_", None) is not None:
+        raise NotImplementedError(
+            "novelty_detector is not supported by the ONNX export yet: the graph "
+            "would accept the rows the detector rejects. Export a model without "
+            "novelty_detector, or convert model.novelty_detector_ separately "
+            "with skl2onnx and reject its outliers (label -1) next to the ONNX "
+            "runtime."
+        )
     if callable(model.confidence):
         raise ValueError(
             "A SelectiveClassifier with a callable confidence cannot be exported "
