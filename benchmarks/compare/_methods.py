@@ -321,6 +321,13 @@ def skfb_cost(P, y, target):
 # objective -> list of (key, label, required module or None, binary only, fit)
 
 RISK_METHODS = [
+    (
+        "ours_fallback",
+        "selective_clf fallback (default)",
+        None,
+        False,
+        ours_risk("fallback"),
+    ),
     ("ours_ltt", "selective_clf ltt", None, False, ours_risk("ltt")),
     (
         "ours_ltt_q20",
