@@ -30,7 +30,7 @@ exceed ``delta`` without a violation of the guarantee.
 
 Usage (from the repository root, in the benchmark environment)::
 
-    python benchmarks/compare/classwise_vs_mapie.py           # about 30 s
+    python benchmarks/compare/classwise_vs_mapie.py --rst     # about 35 s, + list-table
     python benchmarks/compare/classwise_vs_mapie.py --quick   # CI smoke, < 30 s
 """
 
