@@ -55,8 +55,17 @@ OPTIONAL = {
     "dask",
     "distributed",
     "dask_ml",
+    "onnx",
+    "onnxruntime",
+    "skl2onnx",
 }
 INSTALL_HINT = "pip install -r .ci/integration-requirements.txt"
+# Libraries that come with an extra of the package instead.
+EXTRA_HINTS = {
+    "onnx": 'pip install ".[onnx]"',
+    "onnxruntime": 'pip install ".[onnx]"',
+    "skl2onnx": 'pip install ".[onnx]"',
+}
 
 # What the prose of a page takes as given, run before its first block.
 _STUB_KERAS_MODEL = """
@@ -229,7 +238,8 @@ class CodeBlock(pytest.Item):
         except ModuleNotFoundError as exc:
             if exc.name is not None and exc.name.split(".")[0] in OPTIONAL:
                 page.skipped = exc.name
-                pytest.skip(f"needs {exc.name} (install it with: {INSTALL_HINT})")
+                hint = EXTRA_HINTS.get(exc.name.split(".")[0], INSTALL_HINT)
+                pytest.skip(f"needs {exc.name} (install it with: {hint})")
             raise
         except NameError as exc:
             if page.skipped is not None:
