@@ -190,6 +190,14 @@ def _argmax_predictors():
     )
 
 
+# Third-party classifiers known to predict the argmax of predict_proba, by
+# module and class name (importing them here would make them dependencies).
+# Asking them for predict as well would cost a second forward pass, and for
+# skorch it also draws from torch's global random generator (each DataLoader
+# takes a seed), which would change the next fold's initialisation.
+_THIRD_PARTY_ARGMAX_PREDICTORS = {("skorch", "NeuralNetClassifier")}
+
+
 def predict_is_argmax(estimator):
     """Whether ``estimator.predict`` is ``classes_[argmax(response)]``.
 
@@ -201,7 +209,8 @@ def predict_is_argmax(estimator):
     final = _final_estimator(estimator)
     if type(final).__name__ == "SVC":  # Platt probabilities vs one-vs-one votes
         return False
-    return type(final) in _argmax_predictors()
+    kind = (type(final).__module__.split(".")[0], type(final).__name__)
+    return kind in _THIRD_PARTY_ARGMAX_PREDICTORS or type(final) in _argmax_predictors()
 
 
 def _encode(labels, classes):
