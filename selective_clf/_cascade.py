@@ -262,7 +262,12 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         if bad_names:
             raise ValueError(f"Stage names must be strings; got {bad_names!r}.")
         self._validate_names(names)
-        self._check_estimators_are_instances(estimators)
+        for estimator in estimators:  # _BaseComposition's check, not in sklearn 1.6
+            if isinstance(estimator, type):
+                raise TypeError(
+                    f"Expected an estimator instance ({estimator.__name__}()), got "
+                    f"estimator class instead ({estimator.__name__})."
+                )
         for name, estimator in self.stages:
             if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
                 raise ValueError(
