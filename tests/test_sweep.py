@@ -64,6 +64,10 @@ def _build(name):
         or name == "SelfTrainingClassifier"  # its default None is refused
     ):
         estimator = cls(LogisticRegression())
+    elif "base_estimator" in params and (
+        params["base_estimator"].default is inspect.Parameter.empty
+    ):  # ClassifierChain before scikit-learn 1.7
+        estimator = cls(LogisticRegression())
     else:
         estimator = cls()
     # seed every random part, so that two fits give the same model
