@@ -313,6 +313,9 @@ def _verdict(summary, reps):
             for *_, row in summary
             if not math.isnan(row[name]["ratio"])
         ]
+        if not ratios:  # SGR certified nothing in any row (quick runs)
+            print(f"| {name} | – | – | – | – | – |")
+            continue
         print(
             f"| {name} | {min(ratios):.2f} | "
             f"{sum(x < 0.98 for x in ratios)} of {len(ratios)} | "
