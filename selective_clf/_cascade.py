@@ -14,13 +14,12 @@ import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import StratifiedShuffleSplit, check_cv
-from sklearn.utils import Bunch, assert_all_finite, get_tags, indexable
+from sklearn.utils import Bunch, get_tags, indexable
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     process_routing,
 )
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -41,7 +40,12 @@ from ._compat import (
     _safe_indexing,
 )
 from ._tuning import GuaranteeWarning
-from ._validation import equals_label, prediction_dtype, resolve_reject_label
+from ._validation import (
+    check_fit_target,
+    equals_label,
+    prediction_dtype,
+    resolve_reject_label,
+)
 from .metrics._scorer import _get_reject_label
 from .metrics._scores import rejection_cost_loss
 
@@ -72,14 +76,6 @@ def _stage_prediction_and_confidence(stage, X):
     if decision.novel.any():
         confidence = np.where(decision.novel, np.nan, confidence)
     return np.asarray(stage.classes_).take(class_index), confidence
-
-
-def _check_fit_target(y):
-    """Refuse targets that are not class labels, before any stage sees them."""
-    y_array = np.asarray(y)
-    if y_array.dtype.kind == "f":
-        assert_all_finite(y_array, input_name="y")
-    check_classification_targets(y)
 
 
 class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
@@ -310,7 +306,7 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
             The fitted cascade.
         """
         self._validate_stages()
-        _check_fit_target(y)
+        check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         routed = self._route_fit_params(fit_params)
@@ -986,7 +982,7 @@ class SelectiveCascadeCV(SelectiveCascade):
             The fitted cascade.
         """
         prices = self._check_tuning_params()
-        _check_fit_target(y)
+        check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         if sample_weight is not None:

@@ -13,14 +13,13 @@ from sklearn.base import (
     is_outlier_detector,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import Bunch, assert_all_finite, get_tags
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, _routing_enabled
@@ -34,6 +33,7 @@ from ._decision import (
     rejection_reasons,
 )
 from ._validation import (
+    check_fit_target,
     check_not_bool,
     class_thresholds,
     prediction_dtype,
@@ -162,13 +162,6 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         if _routing_enabled():
             return process_routing(self, "fit", **fit_params)
         return Bunch(estimator=Bunch(fit=fit_params))
-
-    def _check_fit_target(self, y):
-        """Refuse targets that are not class labels, before the base sees them."""
-        y_array = np.asarray(y)
-        if y_array.dtype.kind == "f":
-            assert_all_finite(y_array, input_name="y")
-        check_classification_targets(y)
 
     def _set_fitted_attributes(self):
         """Set the attributes shared by every fitted selective classifier."""
@@ -700,7 +693,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
             The fitted classifier.
         """
         self._check_not_bool_params()
-        self._check_fit_target(y)
+        check_fit_target(y)
         detector = self._checked_novelty_detector()
         routed_params = self._route_fit_params(fit_params)
         self.estimator_ = clone(_get_estimator(self.estimator)).fit(

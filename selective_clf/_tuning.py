@@ -21,6 +21,7 @@ from sklearn.utils.validation import column_or_1d
 from . import _classwise
 from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS, best_achievable_risk
 from ._classifier import (
+    DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
     _get_estimator,
     resolve_response_method,
@@ -39,7 +40,7 @@ from ._compat import (
 )
 from ._counting import coverage_and_risk_at, ranked_counts
 from ._decision import _encode, decide, rejected_mask
-from ._validation import check_not_bool, prediction_dtype
+from ._validation import check_fit_target, check_not_bool, prediction_dtype
 
 DEFAULT_SCORING_GRID = 100
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
@@ -780,7 +781,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
         self._check_classwise_params(objective)
-        self._check_fit_target(y)
+        check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         if sample_weight is not None:
@@ -1051,18 +1052,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 for g in groups
             ]
             if objective == "rejection_cost":
-                cost = 0.5 if self.rejection_cost is None else self.rejection_cost
                 choice = _classwise.choose_rejection_cost(
                     curves,
-                    rejection_cost=_classwise.per_class_values(
-                        cost,
-                        classes,
-                        "rejection_cost",
-                        low=0.0,
-                        high=1.0,
-                        low_closed=True,
-                        high_closed=True,
-                    ),
+                    rejection_cost=self._class_costs(classes),
                     fallback=_candidates(oof.confidence, oof.errors, oof.weights, grid),
                 )
             else:
@@ -1121,6 +1113,23 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         return self
 
+    def _class_costs(self, classes):
+        """Return the rejection cost of each class, in the order of ``classes``."""
+        cost = (
+            DEFAULT_REJECTION_COST
+            if self.rejection_cost is None
+            else self.rejection_cost
+        )
+        return _classwise.per_class_values(
+            cost,
+            classes,
+            "rejection_cost",
+            low=0.0,
+            high=1.0,
+            low_closed=True,
+            high_closed=True,
+        )
+
     def score(self, X, y, sample_weight=None):
         """One minus the mean cost: 1 per error, the rejection cost per rejection.
 
@@ -1148,15 +1157,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         if not (isinstance(cost, Mapping) or np.ndim(cost) > 0):
             return super().score(X, y, sample_weight=sample_weight)
         classes = np.asarray(self.classes_)
-        costs = _classwise.per_class_values(
-            cost,
-            classes,
-            "rejection_cost",
-            low=0.0,
-            high=1.0,
-            low_closed=True,
-            high_closed=True,
-        )
+        costs = self._class_costs(classes)
         decision = self._decide(X, self._decision_threshold())
         y = column_or_1d(y)
         if y.shape[0] != decision.class_index.shape[0]:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils import assert_all_finite
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import column_or_1d
 
@@ -67,6 +69,14 @@ def check_label_kinds(y_true, y_pred):
             "way (and give the reject label of the same kind as the classes, "
             "e.g. reject_label=clf.reject_label_)."
         )
+
+
+def check_fit_target(y):
+    """Refuse targets that are not class labels, before any model sees them."""
+    y_array = np.asarray(y)
+    if y_array.dtype.kind == "f":
+        assert_all_finite(y_array, input_name="y")
+    check_classification_targets(y)
 
 
 def check_labels_1d(y, input_name):
