@@ -740,16 +740,59 @@ def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
-def _fallback_entries(m, target_risk, delta, first_share, max_errors=2):
+#: The power entry of :func:`select_threshold_fallback`: it holds
+#: ``POWER_SHARE * delta`` and sits at the smallest count at which its test
+#: passes with probability ``POWER`` when the true selective risk is
+#: ``POWER_RISK * target_risk`` (an error floor at half the target).
+POWER_SHARE = 1 / 3
+POWER_RISK = 0.5
+POWER = 0.8
+
+
+def _power_count(n_max, target_risk, level, risk, power):
+    """Smallest ``n <= n_max`` whose test at ``level`` has power ``power``.
+
+    The test with ``n`` accepted samples rejects "risk > target_risk" iff the
+    error count is at most ``k_n``, the largest ``k`` with
+    ``binom.cdf(k, n, target_risk) <= level``; its power when the true risk
+    is ``risk`` is ``binom.cdf(k_n, n, risk)``. The power is not monotone in
+    ``n`` (discreteness), so counts are scanned in doubling blocks and the
+    first that reaches ``power`` is returned; ``None`` when none up to
+    ``n_max`` does.
+    """
+    low = 1
+    while low <= n_max:
+        high = min(n_max, 2 * low + 1023)
+        n = np.arange(low, high + 1)
+        k = stats.binom.ppf(level, n, target_risk)
+        k = np.where(stats.binom.cdf(k, n, target_risk) <= level, k, k - 1)
+        reach = np.where(k >= 0, stats.binom.cdf(k, n, risk), 0.0) >= power
+        if reach.any():
+            return int(n[np.argmax(reach)])
+        low = high + 1
+    return None
+
+
+def _fallback_entries(
+    m, target_risk, delta, first_share, max_errors=2, power_share=POWER_SHARE
+):
     """Default entry counts and levels of :func:`select_threshold_fallback`.
 
-    The first entry, holding ``first_share * delta``, is the smallest count at
-    which the test at that level passes with ``e`` errors, ``e`` the largest
-    number up to ``max_errors`` whose count is at most ``m / 2`` (0 if none
-    is; the rule of :func:`ltt_candidates`); the next entries double the
-    count while it stays at most ``m`` and share the rest of ``delta``
-    equally. A lone entry holds all of ``delta``. Depends on ``m``,
-    ``target_risk`` and ``delta`` only.
+    The doubling entries: the first, holding ``first_share`` of their level,
+    is the smallest count at which the test at that level passes with ``e``
+    errors, ``e`` the largest number up to ``max_errors`` whose count is at
+    most ``m / 2`` (0 if none is; the rule of :func:`ltt_candidates`); the
+    next entries double the count while it stays at most ``m`` and share the
+    rest equally. A lone doubling entry holds all of their level.
+
+    The power entry (when ``power_share > 0``, there are doubling entries,
+    and it lands at most at ``m / 2``) holds ``power_share * delta`` and sits
+    at :func:`_power_count` for a true risk of ``POWER_RISK * target_risk``;
+    the doubling entries then hold ``(1 - power_share) * delta`` between them
+    (their counts are computed at the full ``delta`` either way).
+
+    Returns the counts and levels, in no particular order; the levels sum to
+    ``delta``. Depends on ``m``, ``target_risk`` and ``delta`` only.
     """
 
     def first_count(level):
@@ -762,37 +805,66 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2):
     n_first = first_count(delta * first_share)
     if n_first is None or 2 * n_first > m:
         n_first = first_count(delta)
-        return ([], []) if n_first is None else ([n_first], [delta])
-    counts = [n_first]
-    while 2 * counts[-1] <= m:
-        counts.append(2 * counts[-1])
-    rest = delta * (1.0 - first_share) / (len(counts) - 1)
-    return counts, [delta * first_share] + [rest] * (len(counts) - 1)
+        counts, levels = ([], []) if n_first is None else ([n_first], [delta])
+    else:
+        counts = [n_first]
+        while 2 * counts[-1] <= m:
+            counts.append(2 * counts[-1])
+        rest = delta * (1.0 - first_share) / (len(counts) - 1)
+        levels = [delta * first_share] + [rest] * (len(counts) - 1)
+    if not counts or power_share <= 0:
+        return counts, levels
+    n_power = _power_count(
+        m // 2, target_risk, power_share * delta, POWER_RISK * target_risk, POWER
+    )
+    if n_power is None:
+        return counts, levels
+    levels = [level * (1.0 - power_share) for level in levels]
+    return counts + [n_power], levels + [power_share * delta]
 
 
 def select_threshold_fallback(
-    confidence, error, *, target_risk, delta, thresholds=None, first_share=0.5
+    confidence,
+    error,
+    *,
+    target_risk,
+    delta,
+    thresholds=None,
+    first_share=0.5,
+    power_share=POWER_SHARE,
 ):
     """Choose a threshold by fixed-sequence testing with fallback entries.
 
     The candidates (every distinct calibration confidence, or ``thresholds``)
     are tested from the most confident down, as in fixed-sequence Learn then
     Test, but the sequence can be *entered* at several points, each holding a
-    share of ``delta``: at the smallest number of accepted samples ``n_1`` at
-    which the test at level ``first_share * delta`` passes with two errors,
-    then at ``2 n_1``, ``4 n_1``, ... (at most ``m``), which share the rest of
-    ``delta`` equally. A candidate whose test passes hands its whole level on
-    to the next one, so a run that reaches the next entry adds that entry's
-    level to its own; a failed test stops its run but not the later entries.
+    share of ``delta``:
+
+    - the *power entry*, holding ``power_share * delta`` (a third by
+      default): the smallest number of accepted samples at which its test
+      passes with probability 0.8 when the true selective risk is half the
+      target (an error floor at half the target), if that is at most
+      ``m / 2``;
+    - the *doubling entries*, holding the rest: at the smallest number of
+      accepted samples ``n_1`` at which the test at level ``first_share *
+      delta`` passes with two errors (``first_share`` of the rest), then at
+      ``2 n_1``, ``4 n_1``, ... (at most ``m``), which share what remains
+      equally.
+
+    A candidate whose test passes hands its whole level on to the next one,
+    so a run that reaches the next entry adds that entry's level to its own;
+    a failed test stops its run but not the later entries.
 
     Why: a single sequence stops at its first failure. When the most
     confident predictions already carry an error floor (a share of errors
     that does not vanish with confidence) or a cluster of confidently wrong
     predictions, its first test, on a few dozen samples, fails and nothing is
     certified although thresholds accepting hundreds of samples would pass
-    easily. The later entries catch those; when the risk rises monotonically
-    the first run usually passes every entry before the boundary and ends at
-    (almost) the full level ``delta``.
+    easily. The later entries catch those, and the power entry starts a run
+    with a third of ``delta`` where a floor at half the target would pass;
+    when the risk rises monotonically the first run usually passes every
+    entry before the boundary and ends at (almost) the full level ``delta``.
+    ``power_share=0`` gives the doubling entries alone.
 
     Validity: this is the graphical weighted-Bonferroni procedure of Bretz et
     al. (2009) for the chain graph in which every hypothesis passes its level
@@ -823,7 +895,11 @@ def select_threshold_fallback(
         confidences. An entry count maps to the first candidate accepting at
         least that many samples.
     first_share : float, default=0.5
-        Share of ``delta`` held by the first entry, in (0, 1].
+        Share of the doubling entries' level held by the first one, in
+        (0, 1].
+    power_share : float, default=1/3
+        Share of ``delta`` held by the power entry, in [0, 1); 0 leaves it
+        out.
 
     Returns
     -------
@@ -869,9 +945,12 @@ def select_threshold_fallback(
     target_risk = _check_probability(target_risk, "target_risk")
     delta = _check_probability(delta, "delta")
     first_share = _check_probability(first_share, "first_share", high_open=False)
+    power_share = _check_probability(power_share, "power_share", low_open=False)
     m = confidence.shape[0]
     cand_t, cand_n, cand_k = _candidates(confidence, error, thresholds)
-    entry_counts, entry_levels = _fallback_entries(m, target_risk, delta, first_share)
+    entry_counts, entry_levels = _fallback_entries(
+        m, target_risk, delta, first_share, power_share=power_share
+    )
     starts, levels = [], []
     for count, level in zip(entry_counts, entry_levels, strict=True):
         idx = np.flatnonzero(cand_n >= count)

@@ -411,11 +411,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         - ``"fallback"``: Learn then Test with binomial p-values tested in a
           fixed sequence from the most confident threshold down, entered at
           several points (where two errors can pass, then at twice, four
-          times... as many accepted samples); a failed test stops only its
-          own stretch and a passed one hands its level on (a graphical
-          weighted-Bonferroni procedure, Bretz et al. 2009). It does not
-          collapse when the most confident predictions already hold errors
-          (an error floor, a confidently-wrong cluster).
+          times... as many accepted samples, and where the test would pass
+          with 80% probability if the risk were half the target); a failed
+          test stops only its own stretch and a passed one hands its level
+          on (a graphical weighted-Bonferroni procedure, Bretz et al. 2009).
+          It does not collapse when the most confident predictions already
+          hold errors (an error floor, a confidently-wrong cluster).
         - ``"ltt"``: Learn then Test (Angelopoulos et al. 2021) in one fixed
           sequence; strongest when errors concentrate at low confidence, but
           it certifies nothing once its first test fails.

@@ -719,7 +719,16 @@ def test_chain_graph_merges_levels_when_a_run_reaches_an_entry():
     assert held.tolist() == [0.025, 0.025, 0.05, 0.05]
 
 
-def _fallback_reference(conf, err, r, delta, first_share=0.5):
+def _power_reference(m, r, level, risk=0.5, power=0.8):
+    """First n <= m / 2 whose level test passes w.p. >= power at ``risk * r``."""
+    for n in range(1, m // 2 + 1):
+        passing = [k for k in range(n + 1) if stats.binom.cdf(k, n, r) <= level]
+        if passing and stats.binom.cdf(max(passing), n, risk * r) >= power:
+            return n
+    return None
+
+
+def _fallback_reference(conf, err, r, delta, first_share=0.5, power_share=1 / 3):
     """Brute force: distinct values, entries by hand, graph by Bretz's steps."""
     thresholds = np.unique(conf)[::-1]
     n = np.array([(conf >= t).sum() for t in thresholds])
@@ -746,6 +755,10 @@ def _fallback_reference(conf, err, r, delta, first_share=0.5):
             counts.append(2 * counts[-1])
         rest = delta * (1 - first_share) / (len(counts) - 1)
         entries = [(n1, delta * first_share)] + [(c, rest) for c in counts[1:]]
+    n_power = _power_reference(m, r, power_share * delta) if power_share else None
+    if entries and n_power is not None:
+        entries = [(c, level * (1 - power_share)) for c, level in entries]
+        entries.append((n_power, power_share * delta))
     initial = np.zeros(len(thresholds))
     for count, level in entries:
         idx = np.flatnonzero(n >= count)
@@ -777,13 +790,45 @@ def test_fallback_matches_brute_force(seed, r):
 
 
 def test_fallback_entries_hand_values():
-    """Entry counts double from the two-error count at delta / 2."""
-    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
+    """Doubling counts from the two-error count at delta / 2, plus the power entry."""
+    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power_share=0)
     # smallest n with binom.cdf(2, n, 0.1) <= 0.025
     n1 = next(n for n in range(3, 200) if stats.binom.cdf(2, n, 0.1) <= 0.025)
     assert counts == [n1, 2 * n1, 4 * n1, 8 * n1]
     assert levels == pytest.approx([0.025, 0.025 / 3, 0.025 / 3, 0.025 / 3])
     assert sum(levels) == pytest.approx(0.05)
+
+    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
+    # power entry: at delta / 3, the test passes w.p. >= 0.8 when the risk is
+    # 0.05; the doubling entries keep their counts and hold 2/3 of delta
+    n_power = _power_reference(1000, 0.1, 0.05 / 3)
+    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_power]
+    assert levels == pytest.approx(
+        [0.025 * 2 / 3] + [0.025 * 2 / 9] * 3 + [0.05 / 3]
+    )
+    assert sum(levels) == pytest.approx(0.05)
+
+
+def test_fallback_power_entry_only_up_to_half_the_data():
+    """No power entry beyond m / 2: it would leave too little to test."""
+    # at r = 0.1 and level delta / 3 the power entry needs 252 samples
+    assert _power_reference(1000, 0.1, 0.05 / 3) == 252
+    assert _bounds._power_count(500, 0.1, 0.05 / 3, 0.05, 0.8) == 252
+    assert _bounds._power_count(251, 0.1, 0.05 / 3, 0.05, 0.8) is None
+    counts, levels = _bounds._fallback_entries(503, 0.1, 0.05, 0.5)
+    assert 252 not in counts and sum(levels) == pytest.approx(0.05)
+    counts, _ = _bounds._fallback_entries(504, 0.1, 0.05, 0.5)
+    assert counts[-1] == 252
+
+
+def test_fallback_power_share_validated():
+    """power_share must lie in [0, 1)."""
+    conf, err = _floor_data(0)
+    for bad in (1.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="power_share"):
+            _bounds.select_threshold_fallback(
+                conf, err, target_risk=0.1, delta=0.05, power_share=bad
+            )
 
 
 def test_fallback_certifies_past_a_failed_first_test():
@@ -835,7 +880,7 @@ def test_holm_candidates_hand_values():
 
 def test_risk_methods_table():
     """Every entry has the documented signature and the default is listed."""
-    conf, err = _floor_data(0)
+    conf, err = _floor_data(1)
     assert _bounds.DEFAULT_RISK_METHOD in _bounds.RISK_METHODS
     assert {"ltt", "ltt_holm", "sgr"} <= set(_bounds.RISK_METHODS)
     for name, select in _bounds.RISK_METHODS.items():
