@@ -803,9 +803,7 @@ def test_fallback_entries_hand_values():
     # 0.05; the doubling entries keep their counts and hold 2/3 of delta
     n_power = _power_reference(1000, 0.1, 0.05 / 3)
     assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_power]
-    assert levels == pytest.approx(
-        [0.025 * 2 / 3] + [0.025 * 2 / 9] * 3 + [0.05 / 3]
-    )
+    assert levels == pytest.approx([0.025 * 2 / 3] + [0.025 * 2 / 9] * 3 + [0.05 / 3])
     assert sum(levels) == pytest.approx(0.05)
 
 
