@@ -740,12 +740,13 @@ def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
-#: The power entry of :func:`select_threshold_fallback`: it holds
-#: ``POWER_SHARE * delta`` and sits at the smallest count at which its test
-#: passes with probability ``POWER`` when the true selective risk is
-#: ``POWER_RISK * target_risk`` (an error floor at half the target).
-POWER_SHARE = 1 / 3
-POWER_RISK = 0.5
+#: The power entries of :func:`select_threshold_fallback`, as pairs
+#: ``(risk_ratio, share)``: an entry holding ``share * delta`` at the smallest
+#: count at which its test (at that level) passes with probability ``POWER``
+#: when the true selective risk is ``risk_ratio * target_risk``. The first
+#: serves an error floor at half the target, the second a risk that barely
+#: moves with confidence, just under the target (a weak model).
+POWER_ENTRIES = ((0.5, 1 / 3), (0.8, 1 / 4))
 POWER = 0.8
 
 
@@ -774,7 +775,7 @@ def _power_count(n_max, target_risk, level, risk, power):
 
 
 def _fallback_entries(
-    m, target_risk, delta, first_share, max_errors=2, power_share=POWER_SHARE
+    m, target_risk, delta, first_share, max_errors=2, power_entries=POWER_ENTRIES
 ):
     """Default entry counts and levels of :func:`select_threshold_fallback`.
 
@@ -785,11 +786,11 @@ def _fallback_entries(
     next entries double the count while it stays at most ``m`` and share the
     rest equally. A lone doubling entry holds all of their level.
 
-    The power entry (when ``power_share > 0``, there are doubling entries,
-    and it lands at most at ``m / 2``) holds ``power_share * delta`` and sits
-    at :func:`_power_count` for a true risk of ``POWER_RISK * target_risk``;
-    the doubling entries then hold ``(1 - power_share) * delta`` between them
-    (their counts are computed at the full ``delta`` either way).
+    The power entries, ``(risk_ratio, share)`` in turn: when there are
+    doubling entries and :func:`_power_count` at level ``share * delta`` for
+    a true risk of ``risk_ratio * target_risk`` is at most ``m / 2``, the
+    levels so far are scaled by ``1 - share`` and the entry is added with
+    ``share * delta`` (counts never change with the scaling).
 
     Returns the counts and levels, in no particular order; the levels sum to
     ``delta``. Depends on ``m``, ``target_risk`` and ``delta`` only.
@@ -812,15 +813,16 @@ def _fallback_entries(
             counts.append(2 * counts[-1])
         rest = delta * (1.0 - first_share) / (len(counts) - 1)
         levels = [delta * first_share] + [rest] * (len(counts) - 1)
-    if not counts or power_share <= 0:
+    if not counts:
         return counts, levels
-    n_power = _power_count(
-        m // 2, target_risk, power_share * delta, POWER_RISK * target_risk, POWER
-    )
-    if n_power is None:
-        return counts, levels
-    levels = [level * (1.0 - power_share) for level in levels]
-    return counts + [n_power], levels + [power_share * delta]
+    for risk_ratio, share in power_entries:
+        n_power = _power_count(
+            m // 2, target_risk, share * delta, risk_ratio * target_risk, POWER
+        )
+        if n_power is not None:
+            levels = [level * (1.0 - share) for level in levels] + [share * delta]
+            counts = counts + [n_power]
+    return counts, levels
 
 
 def select_threshold_fallback(
@@ -831,7 +833,7 @@ def select_threshold_fallback(
     delta,
     thresholds=None,
     first_share=0.5,
-    power_share=POWER_SHARE,
+    power_entries=POWER_ENTRIES,
 ):
     """Choose a threshold by fixed-sequence testing with fallback entries.
 
@@ -840,16 +842,17 @@ def select_threshold_fallback(
     Test, but the sequence can be *entered* at several points, each holding a
     share of ``delta``:
 
-    - the *power entry*, holding ``power_share * delta`` (a third by
-      default): the smallest number of accepted samples at which its test
-      passes with probability 0.8 when the true selective risk is half the
-      target (an error floor at half the target), if that is at most
-      ``m / 2``;
-    - the *doubling entries*, holding the rest: at the smallest number of
-      accepted samples ``n_1`` at which the test at level ``first_share *
-      delta`` passes with two errors (``first_share`` of the rest), then at
-      ``2 n_1``, ``4 n_1``, ... (at most ``m``), which share what remains
-      equally.
+    - the *doubling entries*: at the smallest number of accepted samples
+      ``n_1`` at which the test at level ``first_share * delta`` passes with
+      two errors, then at ``2 n_1``, ``4 n_1``, ... (at most ``m``), which
+      share what ``n_1`` leaves equally;
+    - the *power entries*: the smallest number of accepted samples at which
+      the entry's test passes with probability 0.8 when the true selective
+      risk is half the target (holding a third of ``delta``; an error
+      floor), and then 0.8 times the target (a quarter of ``delta``; a weak
+      model whose risk barely moves with confidence). Each is added only if
+      it is at most ``m / 2``, and scales the levels before it down by its
+      share, so the levels always sum to ``delta``.
 
     A candidate whose test passes hands its whole level on to the next one,
     so a run that reaches the next entry adds that entry's level to its own;
@@ -860,11 +863,11 @@ def select_threshold_fallback(
     that does not vanish with confidence) or a cluster of confidently wrong
     predictions, its first test, on a few dozen samples, fails and nothing is
     certified although thresholds accepting hundreds of samples would pass
-    easily. The later entries catch those, and the power entry starts a run
-    with a third of ``delta`` where a floor at half the target would pass;
-    when the risk rises monotonically the first run usually passes every
-    entry before the boundary and ends at (almost) the full level ``delta``.
-    ``power_share=0`` gives the doubling entries alone.
+    easily. The later entries catch those, and the power entries start runs
+    where such a floor would pass; when the risk rises monotonically the
+    first run usually passes every entry before the boundary and ends at
+    (almost) the full level ``delta``. ``power_entries=()`` gives the
+    doubling entries alone.
 
     Validity: this is the graphical weighted-Bonferroni procedure of Bretz et
     al. (2009) for the chain graph in which every hypothesis passes its level
@@ -897,9 +900,9 @@ def select_threshold_fallback(
     first_share : float, default=0.5
         Share of the doubling entries' level held by the first one, in
         (0, 1].
-    power_share : float, default=1/3
-        Share of ``delta`` held by the power entry, in [0, 1); 0 leaves it
-        out.
+    power_entries : sequence of (float, float), default=POWER_ENTRIES
+        ``(risk_ratio, share)`` per power entry, each in (0, 1), the shares
+        summing to less than 1; ``()`` leaves them out.
 
     Returns
     -------
@@ -945,11 +948,19 @@ def select_threshold_fallback(
     target_risk = _check_probability(target_risk, "target_risk")
     delta = _check_probability(delta, "delta")
     first_share = _check_probability(first_share, "first_share", high_open=False)
-    power_share = _check_probability(power_share, "power_share", low_open=False)
+    power_entries = tuple(
+        (
+            _check_probability(ratio, "power_entries risk ratio"),
+            _check_probability(share, "power_entries share"),
+        )
+        for ratio, share in power_entries
+    )
+    if sum(share for _, share in power_entries) >= 1:
+        raise ValueError("the power_entries shares must sum to less than 1.")
     m = confidence.shape[0]
     cand_t, cand_n, cand_k = _candidates(confidence, error, thresholds)
     entry_counts, entry_levels = _fallback_entries(
-        m, target_risk, delta, first_share, power_share=power_share
+        m, target_risk, delta, first_share, power_entries=power_entries
     )
     starts, levels = [], []
     for count, level in zip(entry_counts, entry_levels, strict=True):

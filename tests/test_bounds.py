@@ -722,13 +722,15 @@ def test_chain_graph_merges_levels_when_a_run_reaches_an_entry():
 def _power_reference(m, r, level, risk=0.5, power=0.8):
     """First n <= m / 2 whose level test passes w.p. >= power at ``risk * r``."""
     for n in range(1, m // 2 + 1):
-        passing = [k for k in range(n + 1) if stats.binom.cdf(k, n, r) <= level]
-        if passing and stats.binom.cdf(max(passing), n, risk * r) >= power:
+        passing = np.flatnonzero(stats.binom.cdf(np.arange(n + 1), n, r) <= level)
+        if passing.size and stats.binom.cdf(passing.max(), n, risk * r) >= power:
             return n
     return None
 
 
-def _fallback_reference(conf, err, r, delta, first_share=0.5, power_share=1 / 3):
+def _fallback_reference(
+    conf, err, r, delta, first_share=0.5, power=((0.5, 1 / 3), (0.8, 1 / 4))
+):
     """Brute force: distinct values, entries by hand, graph by Bretz's steps."""
     thresholds = np.unique(conf)[::-1]
     n = np.array([(conf >= t).sum() for t in thresholds])
@@ -755,10 +757,11 @@ def _fallback_reference(conf, err, r, delta, first_share=0.5, power_share=1 / 3)
             counts.append(2 * counts[-1])
         rest = delta * (1 - first_share) / (len(counts) - 1)
         entries = [(n1, delta * first_share)] + [(c, rest) for c in counts[1:]]
-    n_power = _power_reference(m, r, power_share * delta) if power_share else None
-    if entries and n_power is not None:
-        entries = [(c, level * (1 - power_share)) for c, level in entries]
-        entries.append((n_power, power_share * delta))
+    for ratio, share in power if entries else ():
+        n_power = _power_reference(m, r, share * delta, risk=ratio)
+        if n_power is not None:
+            entries = [(c, level * (1 - share)) for c, level in entries]
+            entries.append((n_power, share * delta))
     initial = np.zeros(len(thresholds))
     for count, level in entries:
         idx = np.flatnonzero(n >= count)
@@ -790,8 +793,8 @@ def test_fallback_matches_brute_force(seed, r):
 
 
 def test_fallback_entries_hand_values():
-    """Doubling counts from the two-error count at delta / 2, plus the power entry."""
-    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power_share=0)
+    """Doubling counts from the two-error count at delta / 2, then power entries."""
+    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power_entries=())
     # smallest n with binom.cdf(2, n, 0.1) <= 0.025
     n1 = next(n for n in range(3, 200) if stats.binom.cdf(2, n, 0.1) <= 0.025)
     assert counts == [n1, 2 * n1, 4 * n1, 8 * n1]
@@ -804,6 +807,18 @@ def test_fallback_entries_hand_values():
     n_power = _power_reference(1000, 0.1, 0.05 / 3)
     assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_power]
     assert levels == pytest.approx([0.025 * 2 / 3] + [0.025 * 2 / 9] * 3 + [0.05 / 3])
+    assert sum(levels) == pytest.approx(0.05)
+    # the second power entry (risk 0.8 r at delta / 4) needs more than m / 2
+    assert _power_reference(1000, 0.1, 0.05 / 4, risk=0.8) is None
+
+    # m = 4000: both power entries; each scales the levels before it
+    counts, levels = _bounds._fallback_entries(4000, 0.1, 0.05, 0.5)
+    n_weak = _power_reference(4000, 0.1, 0.05 / 4, risk=0.8)
+    assert counts == [n1 * 2**j for j in range(6)] + [n_power, n_weak]
+    doubling = [0.025] + [0.025 / 5] * 5
+    assert levels == pytest.approx(
+        [x * (2 / 3) * (3 / 4) for x in doubling] + [0.05 / 3 * 3 / 4, 0.05 / 4]
+    )
     assert sum(levels) == pytest.approx(0.05)
 
 
@@ -819,13 +834,18 @@ def test_fallback_power_entry_only_up_to_half_the_data():
     assert counts[-1] == 252
 
 
-def test_fallback_power_share_validated():
-    """power_share must lie in [0, 1)."""
+def test_fallback_power_entries_validated():
+    """Risk ratios and shares lie in (0, 1), the shares sum below 1."""
     conf, err = _floor_data(0)
-    for bad in (1.0, -0.1, float("nan")):
-        with pytest.raises(ValueError, match="power_share"):
+    for bad, match in [
+        (((1.0, 0.2),), "risk ratio"),
+        (((0.5, 0.0),), "share"),
+        (((0.5, float("nan")),), "share"),
+        (((0.5, 0.6), (0.8, 0.4)), "sum to less than 1"),
+    ]:
+        with pytest.raises(ValueError, match=match):
             _bounds.select_threshold_fallback(
-                conf, err, target_risk=0.1, delta=0.05, power_share=bad
+                conf, err, target_risk=0.1, delta=0.05, power_entries=bad
             )
 
 
