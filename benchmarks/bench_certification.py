@@ -70,7 +70,7 @@ DELTA = 0.05
 #: (the default of 0.2.0, shown to measure what the power entry changes)
 SELECTORS = {
     **RISK_METHODS,
-    "doubling": functools.partial(select_threshold_fallback, power_entries=()),
+    "doubling": functools.partial(select_threshold_fallback, power_entries=False),
 }
 METHODS = [DEFAULT_RISK_METHOD] + sorted(m for m in SELECTORS if m != "fallback")
 

@@ -743,10 +743,12 @@ def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
 #: The power entries of :func:`select_threshold_fallback`, as pairs
 #: ``(risk_ratio, share)``: an entry holding ``share * delta`` at the smallest
 #: count at which its test (at that level) passes with probability ``POWER``
-#: when the true selective risk is ``risk_ratio * target_risk``. The first
-#: serves an error floor at half the target, the second a risk that barely
-#: moves with confidence, just under the target (a weak model).
-POWER_ENTRIES = ((0.5, 1 / 3), (0.8, 1 / 4))
+#: when the true selective risk is ``risk_ratio * target_risk``. The floor
+#: entry serves an error floor at half the target and is paid for by the
+#: later doubling entries; the weak-model entry serves a risk that barely
+#: moves with confidence, just under the target, and is paid for by all.
+FLOOR_ENTRY = (0.5, 1 / 4)
+WEAK_ENTRY = (0.8, 1 / 4)
 POWER = 0.8
 
 
@@ -774,9 +776,7 @@ def _power_count(n_max, target_risk, level, risk, power):
     return None
 
 
-def _fallback_entries(
-    m, target_risk, delta, first_share, max_errors=2, power_entries=POWER_ENTRIES
-):
+def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=True):
     """Default entry counts and levels of :func:`select_threshold_fallback`.
 
     The doubling entries: the first, holding ``first_share`` of their level,
@@ -786,11 +786,19 @@ def _fallback_entries(
     next entries double the count while it stays at most ``m`` and share the
     rest equally. A lone doubling entry holds all of their level.
 
-    The power entries, ``(risk_ratio, share)`` in turn: when there are
-    doubling entries and :func:`_power_count` at level ``share * delta`` for
-    a true risk of ``risk_ratio * target_risk`` is at most ``m / 2``, the
-    levels so far are scaled by ``1 - share`` and the entry is added with
-    ``share * delta`` (counts never change with the scaling).
+    The power entries (``power=True``), each at :func:`_power_count` for its
+    level and a true risk of ``risk_ratio * target_risk``, and only if that
+    count is at most ``m / 2``:
+
+    - the floor entry (:data:`FLOOR_ENTRY`), when there are at least two
+      doubling entries: it takes ``share * delta`` (at most their level)
+      from the doubling entries after the first, scaling them down; the
+      first keeps its level;
+    - the weak-model entry (:data:`WEAK_ENTRY`), when there are doubling
+      entries: every level so far is scaled by ``1 - share`` and the entry
+      holds ``share * delta``.
+
+    Counts never change with the scaling.
 
     Returns the counts and levels, in no particular order; the levels sum to
     ``delta``. Depends on ``m``, ``target_risk`` and ``delta`` only.
@@ -813,15 +821,25 @@ def _fallback_entries(
             counts.append(2 * counts[-1])
         rest = delta * (1.0 - first_share) / (len(counts) - 1)
         levels = [delta * first_share] + [rest] * (len(counts) - 1)
-    if not counts:
+    if not counts or not power:
         return counts, levels
-    for risk_ratio, share in power_entries:
-        n_power = _power_count(
-            m // 2, target_risk, share * delta, risk_ratio * target_risk, POWER
-        )
-        if n_power is not None:
-            levels = [level * (1.0 - share) for level in levels] + [share * delta]
-            counts = counts + [n_power]
+
+    def power_count(entry):
+        risk_ratio, share = entry
+        level = share * delta
+        return _power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
+
+    n_floor = power_count(FLOOR_ENTRY)
+    if n_floor is not None and len(counts) > 1:
+        later = sum(levels[1:])
+        take = min(FLOOR_ENTRY[1] * delta, later)
+        levels = levels[:1] + [level * (1.0 - take / later) for level in levels[1:]]
+        counts, levels = counts + [n_floor], levels + [take]
+    n_weak = power_count(WEAK_ENTRY)
+    if n_weak is not None:
+        share = WEAK_ENTRY[1]
+        levels = [level * (1.0 - share) for level in levels] + [share * delta]
+        counts = counts + [n_weak]
     return counts, levels
 
 
@@ -833,7 +851,7 @@ def select_threshold_fallback(
     delta,
     thresholds=None,
     first_share=0.5,
-    power_entries=POWER_ENTRIES,
+    power_entries=True,
 ):
     """Choose a threshold by fixed-sequence testing with fallback entries.
 
@@ -846,13 +864,17 @@ def select_threshold_fallback(
       ``n_1`` at which the test at level ``first_share * delta`` passes with
       two errors, then at ``2 n_1``, ``4 n_1``, ... (at most ``m``), which
       share what ``n_1`` leaves equally;
-    - the *power entries*: the smallest number of accepted samples at which
-      the entry's test passes with probability 0.8 when the true selective
-      risk is half the target (holding a third of ``delta``; an error
-      floor), and then 0.8 times the target (a quarter of ``delta``; a weak
-      model whose risk barely moves with confidence). Each is added only if
-      it is at most ``m / 2``, and scales the levels before it down by its
-      share, so the levels always sum to ``delta``.
+    - the *floor entry*: the smallest number of accepted samples at which
+      its test passes with probability 0.8 when the true selective risk is
+      half the target (an error floor). It holds a quarter of ``delta``,
+      taken from the doubling entries after the first (the first keeps its
+      level, which is what a monotone risk needs);
+    - the *weak-model entry*: the same for a true risk of 0.8 times the
+      target (a weak model whose risk barely moves with confidence); it
+      holds a quarter of ``delta`` and scales every other level by 3/4.
+
+    A power entry is used only if it is at most ``m / 2``; the levels always
+    sum to ``delta``.
 
     A candidate whose test passes hands its whole level on to the next one,
     so a run that reaches the next entry adds that entry's level to its own;
@@ -866,7 +888,7 @@ def select_threshold_fallback(
     easily. The later entries catch those, and the power entries start runs
     where such a floor would pass; when the risk rises monotonically the
     first run usually passes every entry before the boundary and ends at
-    (almost) the full level ``delta``. ``power_entries=()`` gives the
+    (almost) the full level ``delta``. ``power_entries=False`` gives the
     doubling entries alone.
 
     Validity: this is the graphical weighted-Bonferroni procedure of Bretz et
@@ -900,9 +922,8 @@ def select_threshold_fallback(
     first_share : float, default=0.5
         Share of the doubling entries' level held by the first one, in
         (0, 1].
-    power_entries : sequence of (float, float), default=POWER_ENTRIES
-        ``(risk_ratio, share)`` per power entry, each in (0, 1), the shares
-        summing to less than 1; ``()`` leaves them out.
+    power_entries : bool, default=True
+        Whether to add the floor and weak-model entries.
 
     Returns
     -------
@@ -948,19 +969,12 @@ def select_threshold_fallback(
     target_risk = _check_probability(target_risk, "target_risk")
     delta = _check_probability(delta, "delta")
     first_share = _check_probability(first_share, "first_share", high_open=False)
-    power_entries = tuple(
-        (
-            _check_probability(ratio, "power_entries risk ratio"),
-            _check_probability(share, "power_entries share"),
-        )
-        for ratio, share in power_entries
-    )
-    if sum(share for _, share in power_entries) >= 1:
-        raise ValueError("the power_entries shares must sum to less than 1.")
+    if not isinstance(power_entries, (bool, np.bool_)):
+        raise TypeError(f"power_entries must be True or False, got {power_entries!r}.")
     m = confidence.shape[0]
     cand_t, cand_n, cand_k = _candidates(confidence, error, thresholds)
     entry_counts, entry_levels = _fallback_entries(
-        m, target_risk, delta, first_share, power_entries=power_entries
+        m, target_risk, delta, first_share, power=bool(power_entries)
     )
     starts, levels = [], []
     for count, level in zip(entry_counts, entry_levels, strict=True):

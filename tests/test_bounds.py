@@ -728,9 +728,7 @@ def _power_reference(m, r, level, risk=0.5, power=0.8):
     return None
 
 
-def _fallback_reference(
-    conf, err, r, delta, first_share=0.5, power=((0.5, 1 / 3), (0.8, 1 / 4))
-):
+def _fallback_reference(conf, err, r, delta, first_share=0.5, power=True):
     """Brute force: distinct values, entries by hand, graph by Bretz's steps."""
     thresholds = np.unique(conf)[::-1]
     n = np.array([(conf >= t).sum() for t in thresholds])
@@ -757,11 +755,19 @@ def _fallback_reference(
             counts.append(2 * counts[-1])
         rest = delta * (1 - first_share) / (len(counts) - 1)
         entries = [(n1, delta * first_share)] + [(c, rest) for c in counts[1:]]
-    for ratio, share in power if entries else ():
-        n_power = _power_reference(m, r, share * delta, risk=ratio)
-        if n_power is not None:
-            entries = [(c, level * (1 - share)) for c, level in entries]
-            entries.append((n_power, share * delta))
+    if power and len(entries) > 1:
+        # the floor entry: delta / 4, paid by the doubling entries after the
+        # first (which hold delta / 2 between them)
+        n_floor = _power_reference(m, r, delta / 4, risk=0.5)
+        if n_floor is not None:
+            entries = [entries[0]] + [(c, level / 2) for c, level in entries[1:]]
+            entries.append((n_floor, delta / 4))
+    if power and entries:
+        # the weak-model entry: delta / 4, paid by all
+        n_weak = _power_reference(m, r, delta / 4, risk=0.8)
+        if n_weak is not None:
+            entries = [(c, level * 3 / 4) for c, level in entries]
+            entries.append((n_weak, delta / 4))
     initial = np.zeros(len(thresholds))
     for count, level in entries:
         idx = np.flatnonzero(n >= count)
@@ -794,7 +800,7 @@ def test_fallback_matches_brute_force(seed, r):
 
 def test_fallback_entries_hand_values():
     """Doubling counts from the two-error count at delta / 2, then power entries."""
-    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power_entries=())
+    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power=False)
     # smallest n with binom.cdf(2, n, 0.1) <= 0.025
     n1 = next(n for n in range(3, 200) if stats.binom.cdf(2, n, 0.1) <= 0.025)
     assert counts == [n1, 2 * n1, 4 * n1, 8 * n1]
@@ -802,51 +808,48 @@ def test_fallback_entries_hand_values():
     assert sum(levels) == pytest.approx(0.05)
 
     counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
-    # power entry: at delta / 3, the test passes w.p. >= 0.8 when the risk is
-    # 0.05; the doubling entries keep their counts and hold 2/3 of delta
-    n_power = _power_reference(1000, 0.1, 0.05 / 3)
-    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_power]
-    assert levels == pytest.approx([0.025 * 2 / 3] + [0.025 * 2 / 9] * 3 + [0.05 / 3])
-    assert sum(levels) == pytest.approx(0.05)
-    # the second power entry (risk 0.8 r at delta / 4) needs more than m / 2
+    # floor entry: at delta / 4 the test passes w.p. >= 0.8 when the risk is
+    # 0.05; the first entry keeps delta / 2, the later ones give up half
+    n_floor = _power_reference(1000, 0.1, 0.05 / 4)
+    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_floor]
+    assert levels == pytest.approx([0.025] + [0.025 / 6] * 3 + [0.0125])
+    # the weak-model entry (risk 0.8 r at delta / 4) needs more than m / 2
     assert _power_reference(1000, 0.1, 0.05 / 4, risk=0.8) is None
 
-    # m = 4000: both power entries; each scales the levels before it
+    # m = 4000: both power entries; the weak one scales every level by 3/4
     counts, levels = _bounds._fallback_entries(4000, 0.1, 0.05, 0.5)
+    n_floor = _power_reference(4000, 0.1, 0.05 / 4)
     n_weak = _power_reference(4000, 0.1, 0.05 / 4, risk=0.8)
-    assert counts == [n1 * 2**j for j in range(6)] + [n_power, n_weak]
-    doubling = [0.025] + [0.025 / 5] * 5
+    assert counts == [n1 * 2**j for j in range(6)] + [n_floor, n_weak]
+    doubling = [0.025] + [0.025 / 10] * 5
     assert levels == pytest.approx(
-        [x * (2 / 3) * (3 / 4) for x in doubling] + [0.05 / 3 * 3 / 4, 0.05 / 4]
+        [x * 3 / 4 for x in doubling] + [0.0125 * 3 / 4, 0.0125]
     )
     assert sum(levels) == pytest.approx(0.05)
 
 
 def test_fallback_power_entry_only_up_to_half_the_data():
     """No power entry beyond m / 2: it would leave too little to test."""
-    # at r = 0.1 and level delta / 3 the power entry needs 252 samples
-    assert _power_reference(1000, 0.1, 0.05 / 3) == 252
-    assert _bounds._power_count(500, 0.1, 0.05 / 3, 0.05, 0.8) == 252
-    assert _bounds._power_count(251, 0.1, 0.05 / 3, 0.05, 0.8) is None
-    counts, levels = _bounds._fallback_entries(503, 0.1, 0.05, 0.5)
-    assert 252 not in counts and sum(levels) == pytest.approx(0.05)
-    counts, _ = _bounds._fallback_entries(504, 0.1, 0.05, 0.5)
-    assert counts[-1] == 252
+    n_floor = _power_reference(4000, 0.1, 0.05 / 4)
+    assert _bounds._power_count(2000, 0.1, 0.05 / 4, 0.05, 0.8) == n_floor
+    assert _bounds._power_count(n_floor - 1, 0.1, 0.05 / 4, 0.05, 0.8) is None
+    counts, levels = _bounds._fallback_entries(2 * n_floor - 1, 0.1, 0.05, 0.5)
+    assert n_floor not in counts and sum(levels) == pytest.approx(0.05)
+    counts, _ = _bounds._fallback_entries(2 * n_floor, 0.1, 0.05, 0.5)
+    assert counts[-1] == n_floor
 
 
 def test_fallback_power_entries_validated():
-    """Risk ratios and shares lie in (0, 1), the shares sum below 1."""
+    """power_entries is a boolean."""
     conf, err = _floor_data(0)
-    for bad, match in [
-        (((1.0, 0.2),), "risk ratio"),
-        (((0.5, 0.0),), "share"),
-        (((0.5, float("nan")),), "share"),
-        (((0.5, 0.6), (0.8, 0.4)), "sum to less than 1"),
-    ]:
-        with pytest.raises(ValueError, match=match):
-            _bounds.select_threshold_fallback(
-                conf, err, target_risk=0.1, delta=0.05, power_entries=bad
-            )
+    with pytest.raises(TypeError, match="power_entries must be True or False"):
+        _bounds.select_threshold_fallback(
+            conf, err, target_risk=0.1, delta=0.05, power_entries=((0.5, 0.2),)
+        )
+    off = _bounds.select_threshold_fallback(
+        conf, err, target_risk=0.1, delta=0.05, power_entries=False
+    )
+    assert off.threshold == _fallback_reference(conf, err, 0.1, 0.05, power=False)
 
 
 def test_fallback_certifies_past_a_failed_first_test():
