@@ -954,7 +954,7 @@ def select_threshold_fallback(
     ...     confidence, error, target_risk=0.1, delta=0.05
     ... )
     >>> res.feasible, res.risk_bound <= 0.1, res.n_accepted
-    (True, True, 1310)
+    (True, True, 1304)
 
     A single sequence started at a few dozen samples fails its first test:
 
