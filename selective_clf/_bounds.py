@@ -750,6 +750,11 @@ def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
 FLOOR_ENTRY = (0.5, 1 / 4)
 WEAK_ENTRY = (0.8, 1 / 4)
 POWER = 0.8
+#: Where SGR's binary search tests first (fractions of the calibration
+#: samples), and the most of the other entries' level (after the first) the
+#: halving entries of :func:`select_threshold_fallback` may take.
+HALVING_FRACTIONS = (0.5, 0.25)
+HALVING_MAX_TAKE = 0.8
 
 
 def _power_count(n_max, target_risk, level, risk, power):
@@ -798,6 +803,12 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
       entries: every level so far is scaled by ``1 - share`` and the entry
       holds ``share * delta``.
 
+    Then the halving entries (``power=True`` and at least two entries so
+    far): at ``m // 2`` and ``m // 4`` (:data:`HALVING_FRACTIONS`), each
+    holding SGR's level ``delta / ceil(log2 m)``; together they take at most
+    :data:`HALVING_MAX_TAKE` of the level of the entries after the first,
+    which are scaled down accordingly.
+
     Counts never change with the scaling.
 
     Returns the counts and levels, in no particular order; the levels sum to
@@ -840,6 +851,13 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
         share = WEAK_ENTRY[1]
         levels = [level * (1.0 - share) for level in levels] + [share * delta]
         counts = counts + [n_weak]
+    if len(counts) > 1 and HALVING_FRACTIONS:
+        sgr_level = delta / max(1, math.ceil(math.log2(m)))
+        others = sum(levels[1:])
+        take = min(sgr_level * len(HALVING_FRACTIONS), HALVING_MAX_TAKE * others)
+        levels = levels[:1] + [level * (1.0 - take / others) for level in levels[1:]]
+        counts = counts + [int(m * f) for f in HALVING_FRACTIONS]
+        levels = levels + [take / len(HALVING_FRACTIONS)] * len(HALVING_FRACTIONS)
     return counts, levels
 
 
@@ -871,7 +889,13 @@ def select_threshold_fallback(
       level, which is what a monotone risk needs);
     - the *weak-model entry*: the same for a true risk of 0.8 times the
       target (a weak model whose risk barely moves with confidence); it
-      holds a quarter of ``delta`` and scales every other level by 3/4.
+      holds a quarter of ``delta`` and scales every other level by 3/4;
+    - the *halving entries*: at half and a quarter of the calibration
+      samples, where SGR's binary search tests first, each holding SGR's
+      level ``delta / ceil(log2 m)``, paid for by the entries after the
+      first (at most 80% of their level). When SGR's first test passes, so
+      does the run entered there, which then goes on with every level it
+      collects.
 
     A power entry is used only if it is at most ``m / 2``; the levels always
     sum to ``delta``.
@@ -923,7 +947,7 @@ def select_threshold_fallback(
         Share of the doubling entries' level held by the first one, in
         (0, 1].
     power_entries : bool, default=True
-        Whether to add the floor and weak-model entries.
+        Whether to add the floor, weak-model and halving entries.
 
     Returns
     -------

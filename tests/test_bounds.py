@@ -768,6 +768,15 @@ def _fallback_reference(conf, err, r, delta, first_share=0.5, power=True):
         if n_weak is not None:
             entries = [(c, level * 3 / 4) for c, level in entries]
             entries.append((n_weak, delta / 4))
+    if power and len(entries) > 1:
+        # the halving entries: SGR's level at m / 2 and m / 4, paid by the
+        # entries after the first (at most 80% of their level)
+        others = sum(level for _, level in entries[1:])
+        take = min(2 * delta / math.ceil(math.log2(m)), 0.8 * others)
+        entries = entries[:1] + [
+            (c, level * (1 - take / others)) for c, level in entries[1:]
+        ]
+        entries += [(m // 2, take / 2), (m // 4, take / 2)]
     initial = np.zeros(len(thresholds))
     for count, level in entries:
         idx = np.flatnonzero(n >= count)
@@ -810,9 +819,13 @@ def test_fallback_entries_hand_values():
     counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
     # floor entry: at delta / 4 the test passes w.p. >= 0.8 when the risk is
     # 0.05; the first entry keeps delta / 2, the later ones give up half
+    # halving entries at 500 and 250 with SGR's level 0.05 / 10 each, paid by
+    # the entries after the first (0.025 between them, scaled by 0.6)
     n_floor = _power_reference(1000, 0.1, 0.05 / 4)
-    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_floor]
-    assert levels == pytest.approx([0.025] + [0.025 / 6] * 3 + [0.0125])
+    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_floor, 500, 250]
+    assert levels == pytest.approx(
+        [0.025] + [0.025 / 6 * 0.6] * 3 + [0.0125 * 0.6, 0.005, 0.005]
+    )
     # the weak-model entry (risk 0.8 r at delta / 4) needs more than m / 2
     assert _power_reference(1000, 0.1, 0.05 / 4, risk=0.8) is None
 
@@ -820,10 +833,12 @@ def test_fallback_entries_hand_values():
     counts, levels = _bounds._fallback_entries(4000, 0.1, 0.05, 0.5)
     n_floor = _power_reference(4000, 0.1, 0.05 / 4)
     n_weak = _power_reference(4000, 0.1, 0.05 / 4, risk=0.8)
-    assert counts == [n1 * 2**j for j in range(6)] + [n_floor, n_weak]
-    doubling = [0.025] + [0.025 / 10] * 5
+    assert counts == [n1 * 2**j for j in range(6)] + [n_floor, n_weak, 2000, 1000]
+    before = [0.025 / 10 * 3 / 4] * 5 + [0.0125 * 3 / 4, 0.0125]
+    take = 2 * 0.05 / 12  # SGR's level, ceil(log2 4000) = 12, twice
+    scale = 1 - take / sum(before)
     assert levels == pytest.approx(
-        [x * 3 / 4 for x in doubling] + [0.0125 * 3 / 4, 0.0125]
+        [0.025 * 3 / 4] + [x * scale for x in before] + [take / 2] * 2
     )
     assert sum(levels) == pytest.approx(0.05)
 
@@ -836,7 +851,29 @@ def test_fallback_power_entry_only_up_to_half_the_data():
     counts, levels = _bounds._fallback_entries(2 * n_floor - 1, 0.1, 0.05, 0.5)
     assert n_floor not in counts and sum(levels) == pytest.approx(0.05)
     counts, _ = _bounds._fallback_entries(2 * n_floor, 0.1, 0.05, 0.5)
-    assert counts[-1] == n_floor
+    assert counts[-3] == n_floor  # before the two halving entries
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fallback_certifies_where_sgr_first_test_passes(seed):
+    """The halving entry at m / 2 holds SGR's level: SGR's first test passing
+    means fallback accepts at least those samples."""
+    rng = np.random.default_rng(seed)
+    m = int(rng.choice([200, 1000, 3000]))
+    conf = np.round(rng.uniform(size=m), 3)
+    floor = rng.uniform(0.0, 0.12)
+    err = (rng.uniform(size=m) < floor + 0.5 * (1 - conf) ** 2).astype(int)
+    r = float(rng.uniform(0.08, 0.2))
+    # SGR's first test: the smallest tie group holding at least m / 2 samples
+    values = np.unique(conf)[::-1]
+    n = np.array([(conf >= t).sum() for t in values])
+    j = np.flatnonzero(n >= m // 2)[0]
+    k = err[conf >= values[j]].sum()
+    sgr_first = stats.binom.cdf(k, n[j], r) <= 0.05 / math.ceil(math.log2(m))
+    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=0.05)
+    if sgr_first:
+        assert res.n_accepted >= n[j]
+    assert res.threshold == _fallback_reference(conf, err, r, 0.05)
 
 
 def test_fallback_power_entries_validated():
