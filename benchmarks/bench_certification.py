@@ -209,9 +209,19 @@ def _row(regime, m, r, oracle, rows, reps):
     )
 
 
+@functools.lru_cache(maxsize=2)
+def _truth(regime, n_pop, seed):
+    """The population of a regime, built once per worker and regime.
+
+    Rows arrive in regime order, so two cached populations suffice.
+    """
+    sample, eta, _ = REGIMES[regime]
+    return Truth.simulate(sample, eta, n_pop, seed)
+
+
 def _simulated_row(k, regime, m, r, reps, n_pop, seed):
     sample, eta, _ = REGIMES[regime]
-    truth = Truth.simulate(sample, eta, n_pop, seed + 1000 + k)
+    truth = _truth(regime, n_pop, seed + 1000 + k)
 
     def draw(rng, m):
         conf = sample(rng, m)

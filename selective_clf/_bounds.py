@@ -840,24 +840,32 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
         level = share * delta
         return _power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
 
+    def add(counts, levels, new_counts, take, first_pays):
+        """Append entries sharing ``take``, paid for in proportion.
+
+        The entries after the first pay, or all of them with ``first_pays``.
+        """
+        payers = 0 if first_pays else 1
+        scale = 1.0 - take / sum(levels[payers:])
+        levels = levels[:payers] + [level * scale for level in levels[payers:]]
+        share = take / len(new_counts)
+        return counts + new_counts, levels + [share] * len(new_counts)
+
     n_floor = power_count(FLOOR_ENTRY)
     if n_floor is not None and len(counts) > 1:
-        later = sum(levels[1:])
-        take = min(FLOOR_ENTRY[1] * delta, later)
-        levels = levels[:1] + [level * (1.0 - take / later) for level in levels[1:]]
-        counts, levels = counts + [n_floor], levels + [take]
+        take = min(FLOOR_ENTRY[1] * delta, sum(levels[1:]))
+        counts, levels = add(counts, levels, [n_floor], take, first_pays=False)
     n_weak = power_count(WEAK_ENTRY)
     if n_weak is not None:
-        share = WEAK_ENTRY[1]
-        levels = [level * (1.0 - share) for level in levels] + [share * delta]
-        counts = counts + [n_weak]
-    if len(counts) > 1 and HALVING_FRACTIONS:
+        take = WEAK_ENTRY[1] * delta
+        counts, levels = add(counts, levels, [n_weak], take, first_pays=True)
+    if len(counts) > 1:
         sgr_level = delta / max(1, math.ceil(math.log2(m)))
-        others = sum(levels[1:])
-        take = min(sgr_level * len(HALVING_FRACTIONS), HALVING_MAX_TAKE * others)
-        levels = levels[:1] + [level * (1.0 - take / others) for level in levels[1:]]
-        counts = counts + [int(m * f) for f in HALVING_FRACTIONS]
-        levels = levels + [take / len(HALVING_FRACTIONS)] * len(HALVING_FRACTIONS)
+        take = min(
+            sgr_level * len(HALVING_FRACTIONS), HALVING_MAX_TAKE * sum(levels[1:])
+        )
+        halving = [int(m * f) for f in HALVING_FRACTIONS]
+        counts, levels = add(counts, levels, halving, take, first_pays=False)
     return counts, levels
 
 
