@@ -9,12 +9,14 @@ from ._cascade import SelectiveCascade, SelectiveCascadeCV
 from ._classifier import SelectiveClassifier
 from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay
-from ._tuning import GuaranteeWarning, SelectiveClassifierCV
+from ._tuning import SelectiveClassifierCV
+from .exceptions import GuaranteeWarning, InfeasibleTargetError
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "GuaranteeWarning",
+    "InfeasibleTargetError",
     "KerasProbaClassifier",
     "RiskCoverageDisplay",
     "SelectiveCascade",

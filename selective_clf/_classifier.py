@@ -12,6 +12,7 @@ from sklearn.base import (
     clone,
     is_outlier_detector,
 )
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
@@ -105,6 +106,25 @@ def _check_novelty_predict(detector):
         "EllipticEnvelope, LocalOutlierFactor(novelty=True), or a Pipeline "
         "ending in one."
     )
+
+
+def fit_novelty_detector(detector, X):
+    """Return a fitted clone of ``detector`` (fitted on ``X``), or None.
+
+    A :class:`~sklearn.frozen.FrozenEstimator` is a detector fitted
+    elsewhere: it is used as is (its ``fit`` only checks that it is fitted).
+    """
+    if detector is None:
+        return None
+    detector = clone(detector)
+    if is_frozen(detector):
+        return detector.fit(X, None)
+    return detector.fit(X)
+
+
+def is_frozen(estimator):
+    """Whether ``estimator`` is a FrozenEstimator (fitted elsewhere, used as is)."""
+    return isinstance(estimator, FrozenEstimator)
 
 
 class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -554,7 +574,9 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         inputs, a novelty detector catches inputs unlike the training data,
         on which a model can be confidently wrong. With ``threshold=None``
         only the detector rejects. :meth:`rejection_reason` tells the two
-        kinds of rejection apart. ``None`` detects nothing.
+        kinds of rejection apart. A detector fitted elsewhere is passed as
+        ``FrozenEstimator(detector)`` and used as is. ``None`` detects
+        nothing.
 
     Attributes
     ----------
@@ -699,7 +721,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         self.estimator_ = clone(_get_estimator(self.estimator)).fit(
             X, y, **routed_params.estimator.fit
         )
-        self.novelty_detector_ = None if detector is None else clone(detector).fit(X)
+        self.novelty_detector_ = fit_novelty_detector(detector, X)
         self._set_fitted_attributes()
         self._warn_if_never_rejects(self._validate_threshold(self.threshold))
         return self

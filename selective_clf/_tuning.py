@@ -24,6 +24,8 @@ from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
     _get_estimator,
+    fit_novelty_detector,
+    is_frozen,
     resolve_response_method,
 )
 from ._compat import (
@@ -40,14 +42,16 @@ from ._compat import (
 )
 from ._counting import coverage_and_risk_at, ranked_counts
 from ._decision import _encode, decide, rejected_mask
-from ._validation import check_fit_target, check_not_bool, prediction_dtype
+from ._validation import (
+    check_fit_target,
+    check_not_bool,
+    prediction_dtype,
+    prediction_errors,
+)
+from .exceptions import GuaranteeWarning, InfeasibleTargetError
 
 DEFAULT_SCORING_GRID = 100
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
-
-
-class GuaranteeWarning(UserWarning):
-    """The data protocol of a fit does not support its risk guarantee."""
 
 
 def _fit_and_collect(
@@ -65,9 +69,10 @@ def _fit_and_collect(
     """Fit on ``train`` (if any); return the model and its decisions on ``val``.
 
     An unfitted ``novelty_detector`` is fitted on ``X[train]`` (on ``X[val]``
-    for a frozen model, which has no training part), and the validation
-    samples it marks as outliers are left out of the decisions: they are
-    rejected whatever the threshold, so they do not tune it.
+    for a frozen model, which has no training part; a frozen detector is
+    used as is), and the validation samples it marks as outliers are left
+    out of the decisions: they are rejected whatever the threshold, so they
+    do not tune it.
 
     Returns
     -------
@@ -85,7 +90,9 @@ def _fit_and_collect(
             **_check_method_params(X, fit_params, indices=train),
         )
     if novelty_detector is not None:
-        novelty_detector.fit(_safe_indexing(X, val if train is None else train))
+        novelty_detector = fit_novelty_detector(
+            novelty_detector, _safe_indexing(X, val if train is None else train)
+        )
     decision = decide(
         estimator,
         _safe_indexing(X, val),
@@ -102,6 +109,32 @@ def _fit_and_collect(
         confidence=np.asarray(decision.confidence[kept], dtype=np.float64),
         y_pred=np.asarray(estimator.classes_).take(decision.class_index[kept]),
     )
+
+
+def _warn_missing_classes(folds, y):
+    """Warn when a fold model never saw a class that its validation rows hold.
+
+    Such a model cannot predict the class, so every validation row of it is
+    an error, which drags the tuned threshold up (often to rejecting
+    everything).
+    """
+    classes = np.unique(np.asarray(y))
+    missing = {}
+    for i, fold in enumerate(folds):
+        lacking = classes[~np.isin(classes, np.asarray(fold.estimator.classes_))]
+        if lacking.shape[0]:
+            missing[i] = lacking.tolist()
+    if missing:
+        named = "; ".join(f"split {i}: {labels}" for i, labels in missing.items())
+        warnings.warn(
+            "The training part of some splits has no sample of a class "
+            f"({named}), so their models cannot predict it and every validation "
+            "row of it counts as an error when tuning the threshold. Use a "
+            "stratified splitter (an int or float cv does this), or shuffle the "
+            "rows before a KFold.",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 # -- the out-of-fold trade-off and the candidate thresholds ------------------
@@ -225,8 +258,15 @@ def _choose_target_coverage(oof, *, target_coverage, thresholds):
     )
 
 
-def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
-    """Choose the largest coverage whose risk is certified below the target."""
+def _choose_target_risk(
+    oof, *, target_risk, delta, method, thresholds, infeasible="reject"
+):
+    """Choose the largest coverage whose risk is certified below the target.
+
+    An infeasible target gives ``inf`` (reject everything) with a
+    :class:`GuaranteeWarning`, or raises :class:`InfeasibleTargetError`
+    with ``infeasible="raise"``.
+    """
     finite = ~np.isnan(oof.confidence)
     # NaN confidences are never accepted; the accepted samples, and hence
     # the binomial arguments of the bounds, only involve the finite ones.
@@ -257,12 +297,20 @@ def _choose_target_risk(oof, *, target_risk, delta, method, thresholds):
             f"{achievable:.3g} (choose a new target on fresh data, or the "
             "guarantee is lost)"
         )
-        warnings.warn(
+        message = (
             f"No threshold keeps the selective risk below {target_risk} "
             f"with probability {1 - delta:.3g} on these "
-            f"{confidence.shape[0]} calibration samples, so the model rejects "
-            f"everything; {feasible_text}. Allow a larger target_risk or delta, "
-            "or calibrate on more data.",
+            f"{confidence.shape[0]} calibration samples"
+        )
+        advice = (
+            f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
+            "on more data."
+        )
+        if infeasible == "raise":
+            raise InfeasibleTargetError(f"{message}; {advice}")
+        warnings.warn(
+            f"{message}, so the model rejects everything; {advice} (Pass "
+            'infeasible="raise" to make this an error.)',
             GuaranteeWarning,
             stacklevel=6,
         )
@@ -488,16 +536,37 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         class".
 
     novelty_detector : estimator instance, default=None
-        An unfitted outlier detector, as in :class:`SelectiveClassifier`:
-        samples it marks as outliers are rejected whatever their confidence.
-        In each split a clone is fitted on the training part (on all data
-        for a ``FrozenEstimator``), and the validation samples it marks are
-        left out of the tuning: every objective (and ``best_score_``) is
-        computed on the samples the detector keeps, so ``target_coverage``
-        is a fraction of those and ``target_risk`` is certified on them.
-        The detector that predicts is refitted on all data with
-        ``refit=True``; otherwise it is the one of the split, the one used
-        when tuning.
+        An outlier detector, as in :class:`SelectiveClassifier`: samples it
+        marks as outliers are rejected whatever their confidence. An
+        unfitted detector is cloned and fitted on the training part of each
+        split, and the validation samples it marks are left out of the
+        tuning: every objective (and ``best_score_``) is computed on the
+        samples the detector keeps, so ``target_coverage`` is a fraction of
+        those and ``target_risk`` is certified on them. The detector that
+        predicts is refitted on all data with ``refit=True``; otherwise it
+        is the one of the split, the one used when tuning. A detector fitted
+        elsewhere, passed as ``FrozenEstimator(detector)``, is used as is.
+        With a ``FrozenEstimator`` model all data given to :meth:`fit` is
+        calibration data, so an unfitted detector would be fitted on the
+        very rows it then filters, and the rows it keeps there are not drawn
+        like those it keeps on new data: with ``target_risk`` or
+        ``target_coverage`` this is refused (pass a detector fitted on other
+        data as ``FrozenEstimator(detector)``); with ``rejection_cost`` or
+        ``scoring`` it is fitted on all the data given to :meth:`fit`.
+
+    infeasible : {"reject", "raise"}, default="reject"
+        What ``fit`` does when no threshold certifies ``target_risk`` (for
+        some class, with ``classwise=True``): ``"reject"`` fits a model that
+        rejects everything (``threshold_`` is ``inf``, for that class) with
+        a :class:`GuaranteeWarning` giving the smallest target the data
+        could certify; ``"raise"`` raises
+        :class:`~selective_clf.exceptions.InfeasibleTargetError` with the
+        same message, for services and notebooks that filter warnings.
+        A fitted infeasible model predicts ``reject_label_`` for every
+        sample (for every sample predicted as that class), its
+        ``coverage_`` is 0 and its :meth:`score` is ``1 - rejection_cost``
+        of the rejected samples (0.5 without a ``rejection_cost``). Other
+        objectives ignore it.
 
     Attributes
     ----------
@@ -589,8 +658,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     on the final one: both fit with a :class:`GuaranteeWarning`.
 
     ``sample_weight`` is passed to the estimator's ``fit`` and weights the
-    ``rejection_cost`` and ``scoring`` objectives; ``target_coverage`` and
-    ``target_risk`` count samples, as their guarantees are about counts.
+    ``rejection_cost`` and ``scoring`` objectives. With ``target_coverage``
+    or ``target_risk`` it is refused: their guarantees count i.i.d.
+    calibration rows, and neither a weighted risk nor a weighted coverage
+    is certified by those counts (fit a weighted model first, then certify
+    ``FrozenEstimator(model)`` on unweighted calibration data; expand
+    integer frequency weights into repeated rows with ``np.repeat``).
 
     Examples
     --------
@@ -641,6 +714,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "store_cv_results": ["boolean"],
+        "infeasible": [StrOptions({"reject", "raise"})],
     }
 
     def __init__(
@@ -664,6 +738,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         reject_label="auto",
         classwise=False,
         novelty_detector=None,
+        infeasible="reject",
     ):
         self.estimator = estimator
         self.confidence = confidence
@@ -683,6 +758,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.reject_label = reject_label
         self.classwise = classwise
         self.novelty_detector = novelty_detector
+        self.infeasible = infeasible
 
     def _objective(self):
         given = [
@@ -744,11 +820,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             return process_routing(
                 self, "fit", sample_weight=sample_weight, **fit_params
             )
+        # Without routing, ``groups`` goes to the splitter, as GridSearchCV
+        # does, and every other parameter to the estimator's fit.
         estimator_fit = dict(fit_params)
+        groups = estimator_fit.pop("groups", None)
         weight = {} if sample_weight is None else {"sample_weight": sample_weight}
         return Bunch(
             estimator=Bunch(fit={**estimator_fit, **weight}),
-            splitter=Bunch(split={}),
+            splitter=Bunch(split={} if groups is None else {"groups": groups}),
             scorer=Bunch(score=weight),
         )
 
@@ -769,11 +848,16 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, for the estimator's ``fit`` and the
-            ``rejection_cost`` / ``scoring`` objectives.
+            ``rejection_cost`` / ``scoring`` objectives. Refused with
+            ``target_risk`` and ``target_coverage``, whose guarantees count
+            unweighted rows.
 
         **fit_params : dict
             Other parameters for the estimator's ``fit``, routed with
-            metadata routing if enabled, else passed to it.
+            metadata routing if enabled. Without routing, ``groups`` goes to
+            the splitter's ``split`` (as in
+            :class:`~sklearn.model_selection.GridSearchCV`) and the others
+            to the estimator's ``fit``.
 
         Returns
         -------
@@ -795,6 +879,19 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     "sample_weight must be non-negative: a negative weight has no "
                     "meaning for a cost or a score."
                 )
+            if objective in ("target_risk", "target_coverage"):
+                raise ValueError(
+                    f"sample_weight cannot be used with {objective}: its "
+                    "guarantee counts unweighted i.i.d. calibration rows, and "
+                    "the weighted counts would certify nothing (importance "
+                    "weights change the distribution the guarantee is about; "
+                    "integer weights read as repetitions overstate the sample "
+                    "size). To train with weights, fit the model first and "
+                    "certify FrozenEstimator(model) without weights; for "
+                    "frequency weights of rows that really are repeated draws, "
+                    "expand them with np.repeat. rejection_cost and scoring "
+                    "take sample_weight."
+                )
         return self._fit(objective, X, y, sample_weight, fit_params)
 
     def _fit(self, objective, X, y, sample_weight, fit_params):
@@ -803,8 +900,11 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         base = _get_estimator(self.estimator)
         detector = self._checked_novelty_detector()
         mode, splits = self._splits(X, y, routed.splitter.split)
+        self._check_detector_protocol(objective, mode, detector)
         self._warn_protocol(mode, len(splits))
         folds = self._collect(base, mode, splits, X, y, routed.estimator.fit)
+        if mode != "frozen":
+            _warn_missing_classes(folds, y)
         val = np.concatenate([fold.val for fold in folds])
         # coverage_ counts the novel samples (always rejected) too.
         kept_share = val.shape[0] / sum(fold.n_val for fold in folds)
@@ -814,7 +914,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             confidence=np.concatenate([fold.confidence for fold in folds]),
             y_true=y_true,
             y_pred=y_pred,
-            errors=y_pred != y_true,
+            # labels of another kind than the model's classes (a frozen
+            # model with int classes, string y) are an error, not all errors
+            errors=prediction_errors(y_true, y_pred),
             weights=(
                 None
                 if sample_weight is None
@@ -831,23 +933,18 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self.novelty_detector_ = folds[0].novelty_detector
         else:
             self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
-            self.novelty_detector_ = (
-                None if detector is None else clone(detector).fit(X)
-            )
+            self.novelty_detector_ = fit_novelty_detector(detector, X)
         self._set_fitted_attributes()
 
         choice = self._choose(objective, oof, X, routed, val)
         if self.classwise:
-            return self._set_classwise_results(objective, choice, oof)
+            return self._set_classwise_results(objective, choice, oof, kept_share)
         self.threshold_ = float(choice.thresholds[choice.best])
         self.best_score_ = float(choice.objective[choice.best])
         if "risk_bound" in choice:
             self.risk_bound_ = choice.risk_bound
             self.best_achievable_risk_ = choice.best_achievable_risk
-        coverage, risk = coverage_and_risk_at(
-            oof.confidence, oof.errors, [self.threshold_]
-        )
-        self.coverage_, self.risk_ = float(coverage[0]) * kept_share, float(risk[0])
+        self._set_coverage_and_risk(oof, None, kept_share)
         if self.store_cv_results:
             thresholds = np.asarray(choice.thresholds, dtype=np.float64)
             coverage, risk = coverage_and_risk_at(
@@ -862,6 +959,38 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             }
         return self
 
+    def _set_coverage_and_risk(self, oof, class_index, kept_share):
+        """Set ``coverage_`` and ``risk_`` at ``threshold_``, as predict decides.
+
+        The one place for both the single and the class-wise threshold:
+        ``coverage_`` counts the samples a novelty detector left out as
+        rejected (``kept_share`` is the share it kept).
+        """
+        accepted = ~rejected_mask(
+            oof.confidence, self._decision_threshold(), class_index
+        )
+        self.coverage_ = float(accepted.mean()) * kept_share
+        self.risk_ = float(oof.errors[accepted].mean()) if accepted.any() else np.nan
+
+    def _check_detector_protocol(self, objective, mode, detector):
+        """Refuse a detector fitted on the rows that certify a frozen model."""
+        if (
+            mode == "frozen"
+            and detector is not None
+            and not is_frozen(detector)
+            and objective in ("target_risk", "target_coverage")
+        ):
+            raise ValueError(
+                f"novelty_detector={type(detector).__name__} is unfitted and the "
+                "model is a FrozenEstimator, so the detector would be fitted on "
+                "the calibration rows themselves: the rows it keeps there are not "
+                f"drawn like the rows it keeps on new data, and the {objective} "
+                "guarantee would not hold. Fit the detector on other data and "
+                "pass FrozenEstimator(detector), or let SelectiveClassifierCV "
+                "train the model and the detector on a holdout split (an "
+                "unfrozen estimator with cv=0.3, refit=False)."
+            )
+
     def _collect(self, base, mode, splits, X, y, fit_params):
         """Fit one model per split; its out-of-fold decisions, in one pass."""
         return Parallel(n_jobs=self.n_jobs)(
@@ -874,11 +1003,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 fit_params=fit_params,
                 response_method=self.response_method,
                 confidence=self.confidence,
-                novelty_detector=(
-                    None
-                    if self.novelty_detector is None
-                    else clone(self.novelty_detector)
-                ),
+                novelty_detector=self.novelty_detector,
             )
             for train, val in splits
         )
@@ -928,6 +1053,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 delta=self.delta,
                 method=self.method,
                 thresholds=self.thresholds,
+                infeasible=self.infeasible,
             )
         # sample_weight is consumed by fit for the objective; a user scorer
         # gets what is routed to it.
@@ -1079,6 +1205,17 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         return choice
 
     def _warn_uncertified_classes(self, choice, classes, keep, targets):
+        if self.infeasible == "raise" and len(choice.infeasible):
+            labels = [classes.tolist()[k] for k in choice.infeasible]
+            raise InfeasibleTargetError(
+                f"No threshold certifies target_risk for class(es) {labels} with "
+                f"the simultaneous probability {1 - self.delta:.3g} on their "
+                f"{[keep[k].shape[0] for k in choice.infeasible]} calibration "
+                "samples; the smallest targets they can certify are "
+                f"{[float(choice.best_achievable_risk[k]) for k in choice.infeasible]}"
+                " (nan: none below 1). Allow a larger target_risk or delta, or "
+                "calibrate on more data."
+            )
         for k in choice.infeasible:
             label = classes.tolist()[k]
             achievable = choice.best_achievable_risk[k]
@@ -1101,16 +1238,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 stacklevel=7,
             )
 
-    def _set_classwise_results(self, objective, choice, oof):
+    def _set_classwise_results(self, objective, choice, oof, kept_share):
         """Fitted attributes of a class-wise choice; returns ``self``."""
         self.threshold_ = np.asarray(choice.thresholds, dtype=np.float64)
         self.best_score_ = float(choice.objective)
         if objective == "target_risk":
             self.risk_bound_ = choice.risk_bound
             self.best_achievable_risk_ = choice.best_achievable_risk
-        accepted = ~rejected_mask(oof.confidence, self.threshold_, choice.class_index)
-        self.coverage_ = float(accepted.mean())
-        self.risk_ = float(oof.errors[accepted].mean()) if accepted.any() else np.nan
+        self._set_coverage_and_risk(oof, choice.class_index, kept_share)
         if self.store_cv_results:
             self.cv_results_ = _classwise_cv_results(
                 np.asarray(self.classes_), choice, oof

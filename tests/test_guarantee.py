@@ -56,3 +56,27 @@ def test_bad_delta():
     """delta outside (0, 1) is rejected by parameter validation."""
     with pytest.raises(ValueError, match="delta"):
         selective_risk_upper_bound([0], [0], [1.0], 0.5, delta=1.5)
+
+
+def test_labels_of_another_kind_are_a_clear_error():
+    """String truths against int predictions: not a raw numpy error."""
+    y_true = np.array(["0", "1", "1", "0"])
+    y_pred = np.array([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        selective_risk_upper_bound(y_true, y_pred, [0.9, 0.8, 0.7, 0.6], 0.5)
+
+
+def test_boolean_threshold_is_refused():
+    with pytest.raises(ValueError, match="threshold=True is a boolean"):
+        selective_risk_upper_bound([0, 1], [0, 1], [0.9, 0.8], True)
+
+
+def test_rejected_rows_of_another_kind_are_not_checked():
+    """Only accepted predictions are compared with the truths."""
+    y_true = np.array(["a", "b", "b"], dtype=object)
+    y_pred = np.array(["a", "a", -1], dtype=object)
+    bound = selective_risk_upper_bound(
+        y_true, y_pred, [0.9, 0.8, 0.1], 0.5, reject_label=-1, delta=0.1
+    )
+    # 1 error among 2 accepted: the Clopper-Pearson bound at delta = 0.1
+    assert bound == pytest.approx(stats.beta.ppf(0.9, 2, 1))

@@ -353,3 +353,96 @@ def test_metadata_routing_sample_weight_and_groups():
             SelectiveClassifierCV(
                 LogisticRegression(), rejection_cost=0.2, cv=GroupKFold(3)
             ).fit(X, y)
+
+
+# -- issue 20: every documented path keeps its promise ------------------------
+
+
+@pytest.mark.parametrize("objective", [{"target_risk": 0.2}, {"target_coverage": 0.8}])
+def test_sample_weight_is_refused_where_a_guarantee_counts_rows(objective):
+    """Weights with a guaranteed objective: an error, never silently ignored."""
+    X, y, model = _frozen_oracle(200, 0)
+    clf = SelectiveClassifierCV(model, **objective)
+    with pytest.raises(ValueError, match="sample_weight cannot be used with"):
+        clf.fit(X, y, sample_weight=np.full(len(y), 10.0))
+    # the objectives that honour weights still take them
+    w = np.where(X.max(axis=1) < 0.7, 10.0, 1.0)
+    weighted = SelectiveClassifierCV(model, rejection_cost=0.2).fit(
+        X, y, sample_weight=w
+    )
+    repeated = SelectiveClassifierCV(model, rejection_cost=0.2).fit(
+        np.repeat(X, w.astype(int), axis=0), np.repeat(y, w.astype(int))
+    )
+    assert weighted.threshold_ == repeated.threshold_
+
+
+def test_infeasible_raise_is_an_error_with_the_achievable_target():
+    """infeasible="raise": no model that rejects everything, a named error."""
+    from selective_clf.exceptions import InfeasibleTargetError
+
+    X, y, model = _frozen_oracle(30, 0)
+    clf = SelectiveClassifierCV(model, target_risk=0.01, infeasible="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning on the way to the error
+        with pytest.raises(InfeasibleTargetError, match="calibrate on more data"):
+            clf.fit(X, y)
+    assert isinstance(InfeasibleTargetError("x"), ValueError)
+    # a feasible target is unaffected by the switch
+    X, y, model = _frozen_oracle(2000, 0)
+    kwargs = {"target_risk": 0.2, "delta": 0.1}
+    strict = SelectiveClassifierCV(model, infeasible="raise", **kwargs).fit(X, y)
+    lenient = SelectiveClassifierCV(model, **kwargs).fit(X, y)
+    assert strict.threshold_ == lenient.threshold_ < np.inf
+
+
+def test_infeasible_raise_classwise_names_the_class():
+    from selective_clf.exceptions import InfeasibleTargetError
+
+    X, y, model = _frozen_oracle(300, 0)
+    clf = SelectiveClassifierCV(
+        model,
+        target_risk={0: 0.3, 1: 0.001},
+        classwise=True,
+        infeasible="raise",
+    )
+    with pytest.raises(InfeasibleTargetError, match=r"class\(es\) \[1\]"):
+        clf.fit(X, y)
+
+
+def test_groups_reach_the_splitter_without_routing():
+    """As GridSearchCV: fit(X, y, groups=g) with routing off splits by group."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    groups = np.arange(len(y)) % 7
+    clf = SelectiveClassifierCV(
+        LogisticRegression(), rejection_cost=0.2, cv=GroupKFold(3)
+    ).fit(X, y, groups=groups)
+    # the same threshold as with routing on, where groups are routed explicitly
+    with config_context(enable_metadata_routing=True):
+        routed = SelectiveClassifierCV(
+            LogisticRegression(), rejection_cost=0.2, cv=GroupKFold(3)
+        ).fit(X, y, groups=groups)
+    assert clf.threshold_ == routed.threshold_
+    # and it differs from ignoring the groups (a plain stratified 3-fold)
+    ungrouped = SelectiveClassifierCV(LogisticRegression(), rejection_cost=0.2, cv=3)
+    assert ungrouped.fit(X, y).best_score_ != clf.best_score_
+
+
+def test_calibration_labels_of_another_kind_are_an_error():
+    """String y for an int-label frozen model: the metrics' clear error."""
+    X, y, model = _frozen_oracle(200, 0)
+    clf = SelectiveClassifierCV(model, target_risk=0.2)
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        clf.fit(X, y.astype(str))
+
+
+def test_class_missing_from_a_training_fold_warns_naming_it():
+    """KFold on sorted y: a fold model that never saw a class is named."""
+    X, y = load_iris(return_X_y=True)
+    clf = SelectiveClassifierCV(
+        LogisticRegression(max_iter=1000), rejection_cost=0.2, cv=KFold(3)
+    )
+    with pytest.warns(
+        UserWarning, match=r"split 0: \[0\]; split 1: \[1\]; split 2: \[2\]"
+    ):
+        clf.fit(X, y)

@@ -11,7 +11,7 @@ from sklearn.utils import check_consistent_length
 
 from .._bounds import clopper_pearson_upper
 from .._compat import Interval, column_or_1d, validate_params
-from .._validation import equals_label
+from .._validation import check_not_bool, equals_label, prediction_errors
 
 __all__ = ["selective_risk_upper_bound"]
 
@@ -97,6 +97,7 @@ def selective_risk_upper_bound(
     confidence = confidence.astype(np.float64)
     if not np.all(np.isfinite(confidence)):
         raise ValueError("confidence must be finite (no NaN or infinity).")
+    check_not_bool(threshold, "threshold")
     if math.isnan(threshold):
         raise ValueError("threshold must not be NaN.")
     accepted = confidence >= threshold
@@ -108,5 +109,6 @@ def selective_risk_upper_bound(
             )
         accepted &= ~equals_label(y_pred, reject_label)
     n_accepted = int(np.count_nonzero(accepted))
-    n_errors = int(np.count_nonzero(np.not_equal(y_true, y_pred)[accepted]))
+    errors = prediction_errors(y_true, y_pred, rejected=~accepted)
+    n_errors = int(np.count_nonzero(errors))
     return float(clopper_pearson_upper(n_errors, n_accepted, delta))
