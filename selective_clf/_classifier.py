@@ -605,8 +605,18 @@ class SelectiveClassifier(BaseSelectiveClassifier):
     that way, such as logistic regression, gradient boosting and random
     forests, the response is not computed twice). A base that moves its
     decision threshold (``FixedThresholdClassifier``) or votes keeps its
-    answer; the confidence still measures the response. A class-wise
-    threshold applies to the predicted class.
+    answer; the confidence still measures the response. Where the top
+    response is tied (within a relative ``4 * eps``) with another class, the
+    label is the base's ``predict`` on that row, with or without a
+    threshold: a logistic regression whose probabilities round to
+    ``[0.5, 0.5]`` still predicts from the sign of its decision value, and
+    so does the wrapper. A class-wise threshold applies to the predicted
+    class, so at a tie the threshold of the base's class decides.
+
+    ``y`` must hold one label per sample: multilabel and multi-output
+    targets are refused (wrap one selective classifier per output in
+    :class:`~sklearn.multioutput.MultiOutputClassifier`), and a column vector
+    is ravelled with a ``DataConversionWarning``, as scikit-learn does.
 
     The reject rule is ``confidence >= threshold`` accepts: a NaN confidence
     (a NaN or infinite response) is rejected whenever a threshold is set. A

@@ -11,11 +11,12 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 * the decided class is the base's own prediction: ``argmax`` of the response
   for bases whose ``predict`` is that ``argmax`` (checked by type, so that
   they are not asked twice) and whose response has no NaN row, ``predict``
-  itself otherwise. Rows where the top response is tied (to 4 ulps) with
-  another column also take the base's ``predict``, on those rows only: a
-  logistic regression whose decision value is ``1e-16`` predicts class 1
-  while its probabilities round to ``[0.5, 0.5]``, whose argmax is class 0.
-  So at a tie the label is the base's, with or without a threshold;
+  itself otherwise. Rows where the top response is tied (within a relative
+  ``4 * eps``) with another column also take the base's ``predict``, on
+  those rows only: a logistic regression whose decision value is ``1e-16``
+  predicts class 1 while its probabilities round to ``[0.5, 0.5]``, whose
+  argmax is class 0. So at a tie the label is the base's, with or without a
+  threshold;
 * the confidence is computed from the response (:mod:`._confidence`);
 * a sample is accepted iff ``confidence >= threshold[decided class]``, so a
   NaN confidence is always rejected; ``threshold=None`` never rejects and
@@ -161,13 +162,15 @@ def top_class(response):
 
 
 def near_tie_rows(response, top):
-    """Rows whose top response is within 4 ulps of another column's.
+    """Rows whose top response is nearly tied with another column's.
 
     There ``argmax`` (the first tied column) may not be the base's decision:
     probabilities computed from decision scores round distinct scores to
-    equal values (``softmax([-1e-16, 1e-16])`` is ``[0.5, 0.5]``). Two
-    infinite top values are tied too; NaN rows are not reported (the caller
-    asks the base for them).
+    equal values (``softmax([-1e-16, 1e-16])`` is ``[0.5, 0.5]``). "Nearly"
+    is within a relative ``4 * eps`` of the top value (4 to 8 ulps), which
+    also covers an exponential rounded one way for one class and the other
+    way for the next. Infinite top values tie only exactly; NaN rows are not
+    reported (the caller asks the base for them).
 
     Parameters
     ----------
@@ -184,14 +187,17 @@ def near_tie_rows(response, top):
     """
     n_classes = response.shape[1]
     top = np.asarray(top, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        tolerance = 4.0 * np.spacing(np.abs(top))
-        lower = np.where(np.isfinite(tolerance), top - tolerance, top)
+    slack = 4.0 * np.finfo(np.float64).eps
+    with np.errstate(invalid="ignore", over="ignore"):
+        lower = top * (1.0 - slack)
+        negative = top < 0
+        if negative.any():
+            lower[negative] = top[negative] * (1.0 + slack)
         order = "F" if response.flags.f_contiguous else "C"
         if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
-            count = (response >= lower[:, None]).sum(axis=1)
+            count = np.count_nonzero(response >= lower[:, None], axis=1)
         else:
-            count = np.zeros(response.shape[0], dtype=np.intp)
+            count = np.zeros(response.shape[0], dtype=np.uint8)
             for k in range(n_classes):
                 count += response[:, k] >= lower
     return np.flatnonzero(count > 1)
