@@ -23,11 +23,19 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, StrOptions, _fit_context, _routing_enabled
+from ._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    _routing_enabled,
+    column_or_1d,
+)
 from ._confidence import CONFIDENCE_FUNCTIONS, PROBABILITY_SCALED
 from ._decision import (
     _final_estimator,
     check_class_scores,
+    check_two_classes_scored,
     decide,
     labels_with_rejection,
     predict_is_argmax,
@@ -187,6 +195,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Set the attributes shared by every fitted selective classifier."""
         self.response_method_ = self._check_response_method(self.estimator_)
         classes = np.asarray(self.estimator_.classes_)
+        check_two_classes_scored(self.estimator_, self.response_method_, classes)
         check_class_scores(self.estimator_, self.response_method_, len(classes))
         resolve_reject_label(self.reject_label, classes)  # fail at fit, not later
         for attr in ("n_features_in_", "feature_names_in_"):
@@ -618,8 +627,18 @@ class SelectiveClassifier(BaseSelectiveClassifier):
     that way, such as logistic regression, gradient boosting and random
     forests, the response is not computed twice). A base that moves its
     decision threshold (``FixedThresholdClassifier``) or votes keeps its
-    answer; the confidence still measures the response. A class-wise
-    threshold applies to the predicted class.
+    answer; the confidence still measures the response. Where the top
+    response is tied (within a relative ``4 * eps``) with another class, the
+    label is the base's ``predict`` on that row, with or without a
+    threshold: a logistic regression whose probabilities round to
+    ``[0.5, 0.5]`` still predicts from the sign of its decision value, and
+    so does the wrapper. A class-wise threshold applies to the predicted
+    class, so at a tie the threshold of the base's class decides.
+
+    ``y`` must hold one label per sample: multilabel and multi-output
+    targets are refused (wrap one selective classifier per output in
+    :class:`~sklearn.multioutput.MultiOutputClassifier`), and a column vector
+    is ravelled with a ``DataConversionWarning``, as scikit-learn does.
 
     The reject rule is ``confidence >= threshold`` accepts: a NaN confidence
     (a NaN or infinite response) is rejected whenever a threshold is set. A
@@ -715,7 +734,11 @@ class SelectiveClassifier(BaseSelectiveClassifier):
             The fitted classifier.
         """
         self._check_not_bool_params()
-        check_fit_target(y)
+        check_fit_target(y, type(self).__name__)
+        # A column vector is one output: ravelled with a DataConversionWarning,
+        # as scikit-learn's classifiers do (the base may accept several
+        # outputs, as DecisionTreeClassifier does, and keep it as such).
+        y = column_or_1d(y, warn=True)
         detector = self._checked_novelty_detector()
         routed_params = self._route_fit_params(fit_params)
         self.estimator_ = clone(_get_estimator(self.estimator)).fit(

@@ -11,7 +11,12 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 * the decided class is the base's own prediction: ``argmax`` of the response
   for bases whose ``predict`` is that ``argmax`` (checked by type, so that
   they are not asked twice) and whose response has no NaN row, ``predict``
-  itself otherwise;
+  itself otherwise. Rows where the top response is tied (within a relative
+  ``4 * eps``) with another column also take the base's ``predict``, on
+  those rows only: a logistic regression whose decision value is ``1e-16``
+  predicts class 1 while its probabilities round to ``[0.5, 0.5]``, whose
+  argmax is class 0. So at a tie the label is the base's, with or without a
+  threshold;
 * the confidence is computed from the response (:mod:`._confidence`);
 * a sample is accepted iff ``confidence >= threshold[decided class]``, so a
   NaN confidence is always rejected; ``threshold=None`` never rejects and
@@ -22,7 +27,7 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 """
 
 import numpy as np
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, _safe_indexing
 
 from ._confidence import confidence_from_response
 
@@ -92,6 +97,25 @@ def check_class_scores(estimator, response_method, n_classes):
         )
 
 
+def check_two_classes_scored(estimator, response_method, classes):
+    """Refuse decision scores fitted on a single class, as scikit-learn does.
+
+    A classifier that fits one class (``RidgeClassifier``) still returns one
+    decision score per sample, which reads as a binary score of two classes
+    it does not have: no confidence in the one class can be read from it.
+    Probabilities (one column, all 1) are left alone: the class is predicted.
+    """
+    if response_method != "decision_function" or len(classes) >= 2:
+        return
+    raise ValueError(
+        "The number of classes has to be greater than one; got "
+        f"{len(classes)} class ({np.asarray(classes).tolist()!r}) in y. "
+        f"{type(_final_estimator(estimator)).__name__}.decision_function scores "
+        "two classes, so no confidence can be read from it with a single "
+        "class: fit on data with at least two classes."
+    )
+
+
 # Up to this many classes, the top class is found with vectorised passes over
 # the columns, faster than ``argmax(axis=1)`` on the short rows of a
 # probability matrix; above it ``argmax`` is used. Columns of a C-ordered
@@ -135,6 +159,58 @@ def top_class(response):
         if nan_rows.shape[0]:  # np.maximum propagates NaN; argmax finds it
             index[nan_rows] = response[nan_rows].argmax(axis=1)
     return index, value
+
+
+def near_tie_rows(response, top):
+    """Rows whose top response is nearly tied with another column's.
+
+    There ``argmax`` (the first tied column) may not be the base's decision:
+    probabilities computed from decision scores round distinct scores to
+    equal values (``softmax([-1e-16, 1e-16])`` is ``[0.5, 0.5]``). "Nearly"
+    is within a relative ``4 * eps`` of the top value (4 to 8 ulps), which
+    also covers an exponential rounded one way for one class and the other
+    way for the next. Infinite top values tie only exactly; NaN rows are not
+    reported (the caller asks the base for them).
+
+    Parameters
+    ----------
+    response : ndarray of shape (n_samples, n_classes)
+        Output of :func:`response_matrix`.
+
+    top : ndarray of shape (n_samples,)
+        The top response of each row (:func:`top_class`).
+
+    Returns
+    -------
+    rows : ndarray of int
+        Indices of the rows with a near tie.
+    """
+    n_classes = response.shape[1]
+    top = np.asarray(top, dtype=np.float64)
+    slack = 4.0 * np.finfo(np.float64).eps
+    with np.errstate(invalid="ignore", over="ignore"):
+        lower = top * (1.0 - slack)
+        negative = top < 0
+        if negative.any():
+            lower[negative] = top[negative] * (1.0 + slack)
+        order = "F" if response.flags.f_contiguous else "C"
+        if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
+            count = np.count_nonzero(response >= lower[:, None], axis=1)
+        else:
+            count = np.zeros(response.shape[0], dtype=np.uint8)
+            for k in range(n_classes):
+                count += response[:, k] >= lower
+    return np.flatnonzero(count > 1)
+
+
+def _predict_rows(estimator, X, rows):
+    """Return the base's ``predict`` on the given rows of ``X``."""
+    try:
+        X_rows = _safe_indexing(X, rows)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        # An input type that cannot be indexed by rows: predict on all of it.
+        return np.asarray(estimator.predict(X))[rows]
+    return estimator.predict(X_rows)
 
 
 def _final_estimator(estimator):
@@ -352,6 +428,12 @@ def decide(
     # from its decision scores): ask the base itself when any row is NaN.
     if not argmax_predicts or (top.dtype.kind == "f" and np.isnan(top).any()):
         index = _encode(estimator.predict(X), classes)
+    else:
+        # At a (near) tie the argmax is the first tied column, which may not
+        # be the base's decision: ask the base, on those rows only.
+        tied = near_tie_rows(response, top)
+        if tied.shape[0]:
+            index[tied] = _encode(_predict_rows(estimator, X, tied), classes)
     rejected = rejected_mask(scores, thresholds, index)
     if novelty_detector is None:
         novel = np.zeros(rejected.shape[0], dtype=bool)

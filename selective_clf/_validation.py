@@ -12,7 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import assert_all_finite
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._compat import column_or_1d
 
@@ -71,12 +71,49 @@ def check_label_kinds(y_true, y_pred):
         )
 
 
-def check_fit_target(y):
-    """Refuse targets that are not class labels, before any model sees them."""
+#: Targets of several outputs: scikit-learn's classifiers that do not support
+#: them refuse them (``VotingClassifier``: "only supports binary or multiclass
+#: classification"), and so does every selective classifier.
+_MULTI_OUTPUT_TARGETS = (
+    "multilabel-indicator",
+    "multilabel-sequences",
+    "multiclass-multioutput",
+)
+
+
+def check_fit_target(y, estimator_name=None):
+    """Refuse targets that are not class labels, before any model sees them.
+
+    Continuous targets are refused by scikit-learn's
+    ``check_classification_targets`` ("Unknown label type"); targets of
+    several outputs (multilabel indicators, multiclass-multioutput) are
+    refused as scikit-learn's ``VotingClassifier`` refuses them. A column
+    vector ``(n_samples, 1)`` is one output and passes: the caller ravels it
+    with ``column_or_1d(y, warn=True)``, as scikit-learn's classifiers do.
+
+    Parameters
+    ----------
+    y : array-like
+        The target passed to ``fit``.
+
+    estimator_name : str, default=None
+        The class name of the estimator, for the error message.
+    """
     y_array = np.asarray(y)
     if y_array.dtype.kind == "f":
         assert_all_finite(y_array, input_name="y")
     check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y")
+    if y_type in _MULTI_OUTPUT_TARGETS:
+        name = estimator_name or "A selective classifier"
+        raise ValueError(
+            f"{name} only supports binary or multiclass classification. "
+            "Multilabel and multi-output classification are not supported. "
+            f"Unknown label type: {y_type} (y has shape {np.shape(y)}). Pass "
+            "a 1d array of class labels; for several outputs, wrap one "
+            "selective classifier per output, e.g. "
+            "sklearn.multioutput.MultiOutputClassifier(SelectiveClassifier(...))."
+        )
 
 
 def check_labels_1d(y, input_name):

@@ -10,17 +10,21 @@ from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import check_supervised_y_2d
+from sklearn.utils.multiclass import type_of_target
 
-from selective_clf import SelectiveClassifier
+from selective_clf import SelectiveClassifier, SelectiveClassifierCV
 
 from ._helpers import DecisionFromColumn, ProbaFromColumns, known_posterior_data
 
@@ -429,6 +433,107 @@ def test_continuous_target_errors(iris):
     X, _ = iris
     with pytest.raises(ValueError, match="Unknown label type"):
         SelectiveClassifier().fit(X, np.linspace(0, 1, len(X)))
+
+
+# --- targets (issue 20, items 5 and 13) ---------------------------------------
+
+
+def _multilabel_data():
+    X, _ = make_classification(n_samples=50, random_state=0)
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0]).astype(int)
+    return X, Y
+
+
+@pytest.mark.parametrize("reject_label", [-1, "auto"])
+@pytest.mark.parametrize(
+    "make_clf",
+    [
+        lambda label: SelectiveClassifier(
+            DecisionTreeClassifier(random_state=0), reject_label=label
+        ),
+        lambda label: SelectiveClassifier(reject_label=label),
+        lambda label: SelectiveClassifierCV(
+            DecisionTreeClassifier(random_state=0),
+            rejection_cost=0.3,
+            reject_label=label,
+        ),
+    ],
+    ids=["tree", "logistic", "cv-tree"],
+)
+def test_multilabel_target_is_refused_as_sklearn_does(make_clf, reject_label):
+    """Multilabel y: refused with VotingClassifier's words, for every estimator.
+
+    On 6b9dc6b, a DecisionTreeClassifier base (which takes several outputs)
+    was fitted and predict returned an array of shape (2, 2) for 50 rows;
+    with reject_label="auto" the error spoke of classes mixing strings and
+    numbers.
+    """
+    X, Y = _multilabel_data()
+    assert type_of_target(Y) == "multilabel-indicator"
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"only supports binary or multiclass classification\. Multilabel "
+            r"and multi-output classification are not supported\. Unknown label "
+            r"type: multilabel-indicator"
+        ),
+    ):
+        make_clf(reject_label).fit(X, Y)
+
+
+def test_multiclass_multioutput_target_is_refused():
+    """Several multiclass outputs are refused too, naming the target type."""
+    X, Y = _multilabel_data()
+    Y[:5, 0] = 2
+    assert type_of_target(Y) == "multiclass-multioutput"
+    with pytest.raises(ValueError, match="Unknown label type: multiclass-multioutput"):
+        SelectiveClassifier(DecisionTreeClassifier()).fit(X, Y)
+
+
+def test_one_selective_classifier_per_output_is_the_way_for_multilabel():
+    """The fix the error names works: one selective classifier per output."""
+    X, Y = _multilabel_data()
+    model = MultiOutputClassifier(SelectiveClassifier(threshold=0.8)).fit(X, Y)
+    for k, clf in enumerate(model.estimators_):
+        np.testing.assert_array_equal(model.predict(X)[:, k], clf.predict(X))
+
+
+def test_column_vector_target_is_ravelled_with_a_warning():
+    """y of shape (n, 1): DataConversionWarning and a 1d fit, as scikit-learn.
+
+    A DecisionTreeClassifier takes several outputs, so on 6b9dc6b it kept the
+    column as one output silently; scikit-learn's own check is run here.
+    """
+    X, y = make_classification(n_samples=60, random_state=0)
+    clf = SelectiveClassifier(DecisionTreeClassifier(random_state=0))
+    with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+        clf.fit(X, y[:, None])
+    base = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert clf.estimator_.classes_.ndim == 1
+    np.testing.assert_array_equal(clf.predict(X), base.predict(X))
+    check_supervised_y_2d(
+        "SelectiveClassifier", SelectiveClassifier(DecisionTreeClassifier())
+    )
+
+
+def test_one_class_decision_scores_say_there_is_one_class():
+    """A RidgeClassifier fitted on one class: the error says so, at fit.
+
+    On 6b9dc6b fit passed and predict blamed one-vs-one decision scores.
+    """
+    X, _ = make_classification(n_samples=30, random_state=0)
+    y = np.zeros(30, dtype=int)
+    RidgeClassifier().fit(X, y)  # the base alone accepts it
+    with pytest.raises(
+        ValueError,
+        match=r"number of classes has to be greater than one; got 1 class \(\[0\]\)",
+    ):
+        SelectiveClassifier(RidgeClassifier(), threshold=0.5).fit(X, y)
+    # probabilities of one class (a single column of ones) still work, and
+    # no probability threshold can reject then
+    with pytest.warns(UserWarning, match="never rejects"):
+        clf = SelectiveClassifier(DecisionTreeClassifier(), threshold=0.5).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), y)
 
 
 # --- properties (hypothesis) ------------------------------------------------

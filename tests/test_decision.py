@@ -18,6 +18,7 @@ from sklearn.datasets import (
     load_iris,
     make_classification,
 )
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import StackingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -218,16 +219,87 @@ def test_cv_warns_on_some_nan_and_coverage_agrees_with_predict(params):
     assert clf.coverage_ <= 170 / 200
 
 
+class OverflowingLogistic(ClassifierMixin, BaseEstimator):
+    """Binary "logistic regression" on column 0 whose probabilities overflow.
+
+    ``predict`` is the sign of the decision value, as for a logistic
+    regression; ``predict_proba`` is NaN where ``|x| > 1e300`` (an overflow)
+    and the sigmoid elsewhere. Declared an argmax predictor by the tests that
+    use it, as ``LogisticRegression`` is, so that the wrapper's shortcut (no
+    second ``predict``) is the path under test.
+    """
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def decision_function(self, X):
+        check_is_fitted(self)
+        return np.asarray(X, dtype=float)[:, 0]
+
+    def predict_proba(self, X):
+        d = self.decision_function(X)
+        p1 = 1.0 / (1.0 + np.exp(-np.clip(d, -700, 700)))
+        proba = np.column_stack([1.0 - p1, p1])
+        proba[np.abs(d) > 1e300] = np.nan
+        return proba
+
+    def predict(self, X):
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+@pytest.fixture
+def overflowing_is_argmax(monkeypatch):
+    """Make OverflowingLogistic take the argmax shortcut, as LogisticRegression."""
+    import selective_clf._decision as decision
+
+    kind = (OverflowingLogistic.__module__.split(".")[0], "OverflowingLogistic")
+    monkeypatch.setattr(
+        decision,
+        "_THIRD_PARTY_ARGMAX_PREDICTORS",
+        decision._THIRD_PARTY_ARGMAX_PREDICTORS | {kind},
+    )
+    assert decision.predict_is_argmax(OverflowingLogistic())
+
+
+def test_overflowing_row_is_rejected_and_none_is_the_base(overflowing_is_argmax):
+    """A row whose probabilities are NaN: rejected, not class 0; None: the base.
+
+    The argmax of the NaN row ``[nan, nan]`` is column 0, but the base
+    predicts class 1 (its decision value is positive): with a threshold the
+    row is rejected (a NaN confidence is always rejected), without one the
+    wrapper predicts what the base predicts.
+    """
+    X = np.array([[-2.0], [-0.1], [0.1], [3.0], [1e308], [-1e308]])
+    y = np.array([0, 0, 1, 1, 1, 0])
+    clf = SelectiveClassifier(OverflowingLogistic(), threshold=0.55).fit(X, y)
+    assert np.isnan(clf.estimator_.predict_proba(X[4:])).all()
+    # by hand: confidences 0.88, 0.52, 0.52, 0.95, nan, nan
+    np.testing.assert_array_equal(clf.predict(X), [0, -1, -1, 1, -1, -1])
+    assert clf.rejection_reason(X)[4:].tolist() == ["low_confidence"] * 2
+    clf.set_params(threshold=None)
+    np.testing.assert_array_equal(clf.predict(X), [0, 0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(clf.predict(X), clf.estimator_.predict(X))
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_logistic_regression_overflowing_row_is_rejected(iris):
-    """A finite row of +-1e308 gives NaN probabilities: rejected, not class 0."""
+def test_logistic_regression_extreme_row_follows_the_reject_rule(iris):
+    """A row of +-1e308 through LogisticRegression, whatever its build gives.
+
+    Depending on the BLAS, its probabilities are NaN or finite: the row is
+    rejected iff its top probability is NaN or below the threshold, and with
+    threshold=None the wrapper predicts what the base predicts.
+    """
     X, y = iris
     row = np.array([[1e308, -1e308, 1e308, -1e308]])
     clf = SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=0.5)
     clf.fit(X, y)
-    assert np.isnan(clf.estimator_.predict_proba(row)).all()
-    assert clf.predict(row)[0] == clf.reject_label_
-    # threshold=None: the base's own answer, not argmax of a NaN row
+    top = clf.estimator_.predict_proba(row).max(axis=1)[0]
+    rejected = bool(np.isnan(top) or top < 0.5)
+    assert (clf.predict(row)[0] == clf.reject_label_) == rejected
+    if not rejected:
+        assert clf.predict(row)[0] == clf.estimator_.predict(row)[0]
     clf.set_params(threshold=None)
     np.testing.assert_array_equal(clf.predict(row), clf.estimator_.predict(row))
 
@@ -975,3 +1047,113 @@ def test_predict_matches_numpy_reference(case, data):
     accepted = scores >= limit  # NaN compares False: rejected
     np.testing.assert_array_equal(y_pred, np.where(accepted, decided, -1))
     np.testing.assert_array_equal(y_pred, clf.predict(other))
+
+
+# -- issue 20, item 6: near ties ------------------------------------------------
+
+
+def _rows_near_boundaries(base, rng, n_rows):
+    """Rows on the decision boundaries of ``base`` (a linear model), plus a zero row.
+
+    Each row is projected on the hyperplane where the scores of two classes
+    are equal, so their probabilities tie or nearly tie after rounding.
+    """
+    coef = np.atleast_2d(base.coef_)
+    intercept = np.atleast_1d(base.intercept_)
+    if coef.shape[0] == 1:  # binary: score of class 1 minus that of class 0
+        pairs = [(np.zeros_like(coef[0]), 0.0, coef[0], intercept[0])]
+    else:
+        pairs = [
+            (coef[i], intercept[i], coef[j], intercept[j])
+            for i in range(coef.shape[0])
+            for j in range(i + 1, coef.shape[0])
+        ]
+    rows = [np.zeros((1, coef.shape[1]))]
+    for w_i, b_i, w_j, b_j in pairs:
+        w, b = w_j - w_i, b_j - b_i
+        Z = rng.normal(size=(n_rows, coef.shape[1]))
+        rows.append(Z - ((Z @ w + b) / (w @ w))[:, None] * w)
+    return np.vstack(rows)
+
+
+def _symmetric_data(seed, n_classes):
+    """Data whose fitted intercept is zero up to rounding (a zero row ties)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(30, 3))
+    if n_classes == 2:
+        y = (X[:, 0] + rng.normal(size=30) > 0).astype(int)
+        return np.vstack([X, -X]), np.concatenate([y, 1 - y])
+    y = np.arange(30) % n_classes
+    X[:, 0] += y
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "make_base",
+    [
+        LogisticRegression,
+        lambda: make_pipeline(StandardScaler(), LogisticRegression(C=10.0)),
+        LinearDiscriminantAnalysis,
+    ],
+    ids=["logistic", "pipeline", "lda"],
+)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_threshold_none_is_the_base_predict_at_near_ties(make_base, n_classes):
+    """Brute force: 40 seeds, rows on the boundaries and a zero row.
+
+    On 6b9dc6b a binary logistic regression with a decision value of 1e-16
+    predicted 1 and the wrapper 0 (argmax of probabilities rounded to
+    [0.5, 0.5]).
+    """
+    n_tied = 0
+    for seed in range(40):
+        X, y = _symmetric_data(seed, n_classes)
+        base = make_base().fit(X, y)
+        clf = SelectiveClassifier(make_base()).fit(X, y)
+        model = base[-1] if hasattr(base, "steps") else base
+        X_test = _rows_near_boundaries(model, np.random.default_rng(seed), 30)
+        if hasattr(base, "steps"):  # boundaries are in the scaled space
+            X_test = base[0].inverse_transform(X_test)
+        proba = base.predict_proba(X_test)
+        n_tied += int((np.sort(proba, axis=1)[:, -1] == np.sort(proba)[:, -2]).sum())
+        np.testing.assert_array_equal(clf.predict(X_test), base.predict(X_test))
+    assert n_tied > 0  # the sweep does reach exact ties of the probabilities
+
+
+@pytest.mark.filterwarnings("ignore:threshold=.*never rejects:UserWarning")
+def test_accepted_tied_rows_carry_the_base_label_with_a_threshold():
+    """With a threshold, a tied row takes the base's label and its threshold.
+
+    Rows of a binary logistic regression on its boundary have probabilities
+    [0.5, 0.5]; the base predicts from the sign of its decision value. With
+    threshold=0.5 they are accepted with the base's label; with the class-wise
+    thresholds (0.5, 0.9) the threshold of the base's class applies: rows the
+    base calls 1 are rejected (0.5 < 0.9), rows it calls 0 are accepted.
+    """
+    X, y = _symmetric_data(3, 2)
+    clf = SelectiveClassifier(LogisticRegression(), threshold=0.5).fit(X, y)
+    X_test = _rows_near_boundaries(clf.estimator_, np.random.default_rng(0), 200)
+    proba = clf.estimator_.predict_proba(X_test)
+    tied = proba[:, 0] == proba[:, 1]
+    base = clf.estimator_.predict(X_test)
+    assert tied.sum() > 10 and np.unique(base[tied]).tolist() == [0, 1]
+    np.testing.assert_array_equal(clf.predict(X_test), base)
+    clf.set_params(threshold=[0.5, 0.9])
+    # the threshold of the base's class (classes are 0 and 1: their indices)
+    expected = np.where(proba.max(axis=1) >= np.array([0.5, 0.9])[base], base, -1)
+    assert (expected[tied & (base == 1)] == -1).all()
+    assert (expected[tied & (base == 0)] == 0).all()
+    np.testing.assert_array_equal(clf.predict(X_test), expected)
+
+
+def test_tied_rows_of_a_dataframe_ask_the_base_on_those_rows_only():
+    """Ties in a DataFrame input: the base predicts the tied rows, by position."""
+    X, y = _symmetric_data(5, 2)
+    columns = ["a", "b", "c"]
+    base = LogisticRegression().fit(pd.DataFrame(X, columns=columns), y)
+    X_test = _rows_near_boundaries(base, np.random.default_rng(1), 50)
+    frame = pd.DataFrame(X_test, columns=columns, index=np.arange(50, -1, -1))
+    clf = SelectiveClassifier(LogisticRegression()).fit(
+        pd.DataFrame(X, columns=columns), y
+    )
+    np.testing.assert_array_equal(clf.predict(frame), base.predict(frame))
