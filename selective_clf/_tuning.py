@@ -159,6 +159,10 @@ def _candidates(confidence, errors, weights, thresholds):
     conf, err = confidence[finite], errors[finite]
     w = None if weights is None else weights[finite]
     if isinstance(thresholds, str):  # "auto"
+        if w is not None and (w > 0).any():
+            # a row of weight 0 counts for nothing, nor is it a candidate:
+            # as if it were removed
+            conf, err, w = conf[w > 0], err[w > 0], w[w > 0]
         distinct, accepted, accepted_errors = ranked_counts(err, conf, w)
         if w is not None:  # ranked_counts scales the weights to a max of 1
             scale = float(w.sum()) / float(accepted[-1])
@@ -869,7 +873,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
         self._check_classwise_params(objective)
-        check_fit_target(y)
+        check_fit_target(y, type(self).__name__)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
         if sample_weight is not None:

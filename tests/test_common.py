@@ -368,15 +368,6 @@ def test_holdout_weights_equal_repeated_rows(rejection_cost):
     assert n_finite >= 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "selective_clf/_tuning.py keeps zero-weight calibration rows among the "
-        "threshold candidates: the tuned threshold can land on the confidence "
-        "of a row of weight 0 (same cost on the calibration rows, different "
-        "predictions), where removing the row does not."
-    ),
-)
 def test_holdout_zero_weights_equal_removed_rows():
     """Weights of 0 on calibration rows equal removing those rows."""
     for seed in range(10):
