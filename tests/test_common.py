@@ -42,8 +42,8 @@ REJECTION_CHANGES_PREDICT = {
 
 # The coverage and risk targets count calibration rows: sample_weight reaches
 # only the base's fit, so a row repeated 3 times counts 3 times and a row of
-# weight 3 once. (SelectiveClassifierCV is to refuse sample_weight with these
-# targets outright; the failure stays.)
+# weight 3 once. SelectiveClassifierCV refuses sample_weight with these
+# targets outright, so the check fails at its weighted fit.
 TARGETS_COUNT_ROWS = {
     f"check_sample_weight_equivalence_on_{kind}_data": (
         "sample_weight is refused with target_risk/target_coverage: "
@@ -68,6 +68,24 @@ REFIT_FALSE_REFUSES_CHECK_SPLITS = {
     for kind in ("dense", "sparse")
 }
 
+# The other weight checks pass weights in every form and expect a fit (or,
+# for one label, an error naming the class): these instances refuse any
+# sample_weight with a ValueError saying why (test_tuning pins it).
+WEIGHTS_REFUSED = {
+    check: (
+        "sample_weight is refused with target_risk/target_coverage: "
+        "certification counts unweighted i.i.d. rows."
+    )
+    for check in (
+        "check_sample_weights_pandas_series",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_list",
+        "check_sample_weights_shape",
+        "check_sample_weights_not_overwritten",
+        "check_classifiers_one_label_sample_weights",
+    )
+}
+
 CANNOT_CERTIFY_TINY_DATA = {
     "check_classifiers_classes": (
         "On this check's 30-sample data no threshold certifies the risk target, "
@@ -87,7 +105,7 @@ TUNED = [
     (SelectiveClassifierCV(rejection_cost=0.3, cv=3), REJECTION_CHANGES_PREDICT),
     (
         SelectiveClassifierCV(target_coverage=0.9, cv=3),
-        {**REJECTION_CHANGES_PREDICT, **TARGETS_COUNT_ROWS},
+        {**REJECTION_CHANGES_PREDICT, **TARGETS_COUNT_ROWS, **WEIGHTS_REFUSED},
     ),
     (
         SelectiveClassifierCV(
@@ -102,6 +120,7 @@ TUNED = [
         SelectiveClassifierCV(target_risk=0.2, cv=0.5, refit=False, random_state=0),
         {
             **REFIT_FALSE_REFUSES_CHECK_SPLITS,
+            **WEIGHTS_REFUSED,
             **CANNOT_CERTIFY_TINY_DATA,
         },
     ),
