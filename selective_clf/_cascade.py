@@ -47,6 +47,7 @@ from ._validation import (
     equals_label,
     prediction_dtype,
     resolve_reject_label,
+    rows_with_nan,
 )
 from .metrics._scorer import _get_reject_label
 from .metrics._scores import rejection_cost_loss
@@ -344,6 +345,8 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
                 rows = rows[equals_label(y_pred, reject_label)]
         self.stages_ = fitted
         self._set_fitted_attributes()
+        if self.fit_deferred:  # later stages did not see every training row
+            self._check_nan(X)
         return self
 
     def _check_deferred_rows(self, name, y, rows, all_classes, sample_weight):
@@ -391,10 +394,53 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         y_pred = np.asarray(stage.predict(X))
         return y_pred, ~equals_label(y_pred, _stage_reject_label(name, stage))
 
+    def _check_nan(self, X):
+        """Refuse NaN up front when a later stage cannot take it, whatever the routing.
+
+        A :class:`SelectiveClassifier` passes every row to its estimator (and
+        novelty detector), so a row with NaN fails there whatever its
+        confidence unless they all accept NaN. The cascade applies the same
+        policy to all its stages: otherwise a NaN row would be classified when
+        an early stage accepts it and fail when it is deferred to a stage that
+        cannot take it. A stage whose tags do not declare ``allow_nan`` is
+        asked, through its own ``predict`` (the stage's own validation), on
+        one row holding NaN; the first stage sees every row anyway.
+        """
+        unsure = []
+        for name, stage in self.stages_[1:]:
+            try:
+                allow_nan = get_tags(stage).input_tags.allow_nan
+            except (TypeError, ValueError, AttributeError):
+                allow_nan = False
+            if not allow_nan:
+                unsure.append((name, stage))
+        if not unsure:
+            return
+        nan_rows = rows_with_nan(X)
+        if nan_rows.shape[0] == 0:
+            return
+        probe = _safe_indexing(X, nan_rows[:1])
+        for name, stage in unsure:
+            try:
+                stage.predict(probe)
+            except ValueError as exc:
+                raise ValueError(
+                    f"X holds NaN ({nan_rows.shape[0]} rows, the first at index "
+                    f"{nan_rows[0]}), which stage {name!r} "
+                    f"({type(stage).__name__}) does not accept ("
+                    f"{str(exc).splitlines()[0]}). A cascade "
+                    "refuses such rows whichever stage they would reach, as a "
+                    "SelectiveClassifier does whatever its threshold. Impute the "
+                    "missing values before the cascade (e.g. make_pipeline("
+                    "SimpleImputer(), cascade)) or inside that stage, or use a "
+                    "stage that accepts NaN (such as HistGradientBoostingClassifier)."
+                ) from exc
+
     def _predict_and_route(self, X):
         """Predictions, and the index of the stage that decided each row (-1: none)."""
         check_is_fitted(self, "stages_")
         (X,) = indexable(X)  # array-likes without __getitem__ become arrays
+        self._check_nan(X)
         n_samples = _num_samples(X)
         dtype = prediction_dtype(self.classes_, self.reject_label_)
         y_pred = np.full(n_samples, self.reject_label_, dtype=dtype)

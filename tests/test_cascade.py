@@ -11,8 +11,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.frozen import FrozenEstimator
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -585,6 +586,7 @@ def test_cv_certified_cascade_is_worth_using(seed):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
 def test_cv_target_risk_holds_on_new_data():
     """Over 400 calibration sets the risk on new data exceeds the target rarely.
 
@@ -745,3 +747,161 @@ def test_metadata_routing_sends_sample_weight_where_requested():
         cascade.named_stages_["slow"].estimator_.coef_,
         LogisticRegression(C=0.1).fit(X, y).coef_,
     )
+
+
+# -- one NaN policy ------------------------------------------------------------
+
+
+class NaNTolerantProba(SpyProba):
+    """SpyProba that accepts NaN (declared in its tags): confidence 1 on NaN rows."""
+
+    def _proba(self, X):
+        proba = super()._proba(X)
+        return np.where(np.isnan(proba), [0.0, 1.0], proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class NaNRefusingProba(SpyProba):
+    """SpyProba that refuses NaN, as scikit-learn's linear models do."""
+
+    def _proba(self, X):
+        if np.isnan(np.asarray(X, dtype=float)).any():
+            raise ValueError("Input X contains NaN.")
+        return super()._proba(X)
+
+
+def _nan_cascade(slow):
+    X = np.array([[0.95, 0.9], [0.1, 0.2], [0.6, 0.7]])
+    y = np.array([1, 0, 1])
+    return SelectiveCascade(
+        [
+            ("tree", SelectiveClassifier(NaNTolerantProba(0, "tree"), threshold=0.8)),
+            ("slow", SelectiveClassifier(slow, threshold=0.6)),
+        ]
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize("nan_row_deferred", [False, True])
+def test_nan_is_refused_up_front_whichever_stage_the_row_reaches(nan_row_deferred):
+    """A NaN row fails whether the first stage accepts it or defers it."""
+    cascade = _nan_cascade(NaNRefusingProba(1, "slow"))
+    # column 0 NaN: the first stage is sure (accepts); column 1 NaN: deferred
+    X = np.array(
+        [[0.95, 0.9], [0.6, 0.7], [0.6, np.nan] if nan_row_deferred else [np.nan, 0.7]]
+    )
+    with pytest.raises(ValueError, match=r"X holds NaN \(1 rows.*index 2.*'slow'"):
+        cascade.predict(X)
+    with pytest.raises(ValueError, match="Impute the missing values"):
+        cascade.stage_shares(X)
+    # refused before any stage ran: "slow" only saw the one-row probes
+    assert CALLS["tree"]["predict"] == []
+    assert CALLS["slow"]["predict"] == [1, 1]
+
+
+def test_nan_passes_when_every_stage_takes_it():
+    """Stages that accept NaN (by tag or by their own check) decide NaN rows."""
+    X = np.array([[np.nan, 0.7], [0.6, 0.9], [0.1, 0.2]])
+    by_tag = _nan_cascade(NaNTolerantProba(1, "slow"))
+    np.testing.assert_array_equal(by_tag.decided_by(X), [0, 1, 0])
+    imputing = _nan_cascade(
+        make_pipeline(SimpleImputer(strategy="constant", fill_value=0.9), SpyProba(1))
+    )
+    X_deferred = np.array([[0.6, np.nan], [0.1, 0.2]])
+    np.testing.assert_array_equal(imputing.predict(X_deferred), [1, 0])
+
+
+def test_fit_deferred_refuses_nan_a_later_stage_cannot_take():
+    """fit_deferred: NaN training rows the first stage keeps fail like the others."""
+    X = np.array([[0.95, 0.9], [0.1, 0.2], [0.6, 0.7], [np.nan, 0.4], [0.3, 0.4]])
+    y = np.array([1, 0, 1, 1, 0])
+    cascade = SelectiveCascade(
+        [
+            ("tree", SelectiveClassifier(NaNTolerantProba(0), threshold=0.8)),
+            ("slow", SelectiveClassifier(NaNRefusingProba(1), threshold=0.6)),
+        ],
+        fit_deferred=True,
+    )
+    with pytest.raises(ValueError, match="'slow'"):
+        cascade.fit(X, y)
+
+
+# -- groups and cv_results_ ---------------------------------------------------
+
+
+class RowRecorder(SpyProba):
+    """SpyProba that records the row ids (column 2 of X) it is fitted on."""
+
+    fitted_ids = []
+
+    def fit(self, X, y):
+        RowRecorder.fitted_ids.append(np.asarray(X)[:, 2].astype(int))
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_cv_groups_reach_the_splitter(routing):
+    """With groups, no group is split between training and calibration rows."""
+    import sklearn
+
+    X, y = _noisy_two_column_data(120, 7)
+    X = np.column_stack([X, np.arange(120)])
+    groups = np.arange(120) // 10  # 12 groups of 10 consecutive rows
+    RowRecorder.fitted_ids = []
+    with sklearn.config_context(enable_metadata_routing=routing):
+        SelectiveCascadeCV(
+            [
+                ("fast", SelectiveClassifier(RowRecorder(0))),
+                ("slow", SelectiveClassifier(RowRecorder(1))),
+            ],
+            rejection_cost=0.3,
+            cv=GroupKFold(n_splits=3),
+            thresholds=4,
+        ).fit(X, y, groups=groups)
+    fold_fits = RowRecorder.fitted_ids[:6]  # 3 folds x 2 stages, then the refit
+    assert len(fold_fits) == 6
+    for train_ids in fold_fits:
+        calib_ids = np.setdiff1d(np.arange(120), train_ids)
+        assert np.intersect1d(groups[train_ids], groups[calib_ids]).size == 0
+        assert calib_ids.size == 40  # 4 whole groups
+
+
+def test_cv_groups_with_a_float_cv_is_an_error():
+    """A stratified holdout ignores groups: the error names a group-aware splitter."""
+    X, y = make_classification(n_samples=100, random_state=0)
+    with pytest.raises(ValueError, match="GroupShuffleSplit"):
+        SelectiveCascadeCV(
+            [("only", SelectiveClassifier(LogisticRegression()))],
+            rejection_cost=0.3,
+            cv=0.5,
+        ).fit(X, y, groups=np.arange(100) // 5)
+
+
+@pytest.mark.parametrize("objective", [{"rejection_cost": 0.3}, {"target_risk": 0.2}])
+def test_cv_results_load_into_a_dataframe(objective):
+    """cv_results_ is a dict of 1-D columns, one threshold column per stage."""
+    X, y = _noisy_two_column_data(300, 8)
+    cascade = SelectiveCascadeCV(
+        _frozen_stages(X, y), thresholds=5, delta=0.2, **objective
+    ).fit(X, y)
+    frame = pd.DataFrame(cascade.cv_results_)
+    assert {"param_fast", "param_slow", "reach_fast", "reach_slow"} <= set(frame)
+    assert (frame["reach_fast"] == 1).all()
+    # every row agrees with a cascade fixed at its thresholds
+    # a SelectiveClassifier takes no infinite threshold: -inf (accept every
+    # row) is 0 here, where confidences lie in [0.5, 1]
+    finite = frame[(frame["param_fast"] < np.inf) & (frame["param_slow"] < np.inf)]
+    for row in finite.sample(5, random_state=0).itertuples():
+        t_fast, t_slow = np.maximum([row.param_fast, row.param_slow], 0.0)
+        fixed = SelectiveCascade(
+            [
+                ("fast", SelectiveClassifier(SpyProba(0), threshold=t_fast)),
+                ("slow", SelectiveClassifier(SpyProba(1), threshold=t_slow)),
+            ]
+        ).fit(X, y)
+        by = fixed.decided_by(X)
+        assert row.coverage == pytest.approx(np.mean(by >= 0))
+        assert row.reach_slow == pytest.approx(np.mean(by != 0))
