@@ -795,9 +795,11 @@ class SelectiveCascadeCV(SelectiveCascade):
     - ``rejection_cost`` alone: the combination with the lowest cost.
     - ``target_risk=r``: only combinations whose selective risk (errors
       among the rows accepted by any stage) is certified at most ``r`` with
-      probability ``1 - delta`` are eligible; among them the one with the
-      largest coverage (ties: lowest stage price) or, when
-      ``rejection_cost`` is also given, the lowest cost.
+      probability ``1 - delta`` are eligible; among those whose coverage is
+      within ``coverage_tolerance`` of the largest, the one with the lowest
+      stage price (without ``stage_costs``: the fewest rows reaching the
+      stages after the first) or, when ``rejection_cost`` is also given,
+      the lowest cost.
 
     The fitted cascade predicts like a :class:`SelectiveCascade` whose stage
     ``i`` accepts a row when its confidence is at least ``thresholds_[i]``.
@@ -827,12 +829,25 @@ class SelectiveCascadeCV(SelectiveCascade):
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails.
 
+    coverage_tolerance : float in [0, 1), default=0.01
+        With ``target_risk`` and no ``rejection_cost``: certified
+        combinations whose coverage is at least ``1 - coverage_tolerance``
+        times the largest certified coverage are equally good, and the one
+        sending the fewest rows to the later stages (the lowest stage price)
+        is chosen among them. 0 picks the largest coverage.
+
     thresholds : int or list of array-like, default=20
         Candidate thresholds of each stage. An int ``g``: ``g`` quantiles of
         the stage's out-of-fold confidences (computed without the labels),
         the lowest replaced by ``-inf`` (accept all), plus ``inf`` (defer
         all). A list: one array of candidates per stage, used as given. The
-        number of combinations is the product of the grid sizes.
+        number of combinations is the product of the grid sizes. With
+        ``target_risk`` the certified family is built differently (see
+        Notes): an int then gives each earlier stage the candidates ``inf``
+        and those at which it alone would decide 10% or 30% of the
+        calibration rows, and the last stage every distinct confidence of the
+        rows reaching it; a list gives the candidates of each stage
+        (``inf`` is added to the earlier stages'), as given.
 
     cv : int, float, cross-validation generator or iterable, default=5
         How out-of-fold confidences are made. An int gives a stratified
@@ -882,12 +897,15 @@ class SelectiveCascadeCV(SelectiveCascade):
         With ``target_risk``: the certified upper bound on the cascade's
         selective risk at ``thresholds_`` (nan when nothing was certified).
 
-    cv_results_ : dict of ndarrays
-        Every candidate combination: ``"thresholds"`` (n_combinations,
-        n_stages), ``"reach"`` (fraction of rows reaching each stage),
-        ``"coverage"``, ``"risk"``, ``"stage_cost"`` (the price part of the
-        cost), ``"cost"`` (with ``rejection_cost``, 0.5 when not given) and,
-        with ``target_risk``, ``"certified"``.
+    cv_results_ : dict of 1-D ndarrays
+        One entry per candidate combination (with ``target_risk``: per
+        combination of the certified family), so that
+        ``pandas.DataFrame(cv_results_)`` loads it: ``"param_<stage>"`` (the
+        threshold of each stage), ``"reach_<stage>"`` (the fraction of rows
+        reaching each stage), ``"coverage"``, ``"risk"``, ``"stage_cost"``
+        (the price part of the cost), ``"cost"`` (with ``rejection_cost``,
+        0.5 when not given) and, with ``target_risk``, ``"certified"`` and
+        ``"risk_bound"`` (NaN where not certified).
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -909,23 +927,38 @@ class SelectiveCascadeCV(SelectiveCascade):
 
     Notes
     -----
-    **Data protocol of the risk guarantee.** Each combination of the grid is
-    a null hypothesis "the cascade's selective risk exceeds
-    ``target_risk``", tested with the exact binomial p-value of its errors
-    among the calibration rows it accepts; Holm's step-down procedure over
-    all combinations accepting enough rows to be testable controls the
-    family-wise error at ``delta``, so every certified combination, the
-    chosen one included, holds together with probability ``1 - delta``.
-    This needs calibration rows that the predicting stages never saw: every
+    **The certified family.** Each combination of stage thresholds is a
+    null hypothesis "the cascade's selective risk exceeds ``target_risk``",
+    tested with the exact binomial p-value of its errors among the
+    calibration rows it accepts. The combinations are arranged in chains,
+    fixed before the errors are looked at: one chain per *prefix* (a
+    threshold for every stage but the last), along which the last stage's
+    threshold goes from ``inf`` (the prefix alone) to the least confident
+    row, as the default of :class:`SelectiveClassifierCV` does for one
+    model. The first prefix defers every row to the last stage, so the last
+    stage alone is one of the chains and holds half of ``delta``; the other
+    prefixes (the earlier stages deciding their 10% or 30% most confident
+    rows) share the other half. Every chain is tested by fixed sequence
+    with the fallback entries of the single-model default, and the chains
+    form one graph procedure (Bretz et al., 2009) whose levels sum to
+    ``delta``, which controls the family-wise error: every certified
+    combination, the chosen one included, holds together with probability
+    ``1 - delta``. A cascade therefore certifies about what its last stage
+    certifies alone at ``delta / 2``, and more when the earlier stages'
+    confident rows are safe; ``benchmarks/bench_cascade.py`` measures it
+    against the best stage certified alone.
+
+    **Data protocol of the risk guarantee.** The guarantee needs calibration
+    rows that the predicting stages never saw: every
     stage wrapping a :class:`~sklearn.frozen.FrozenEstimator` (all data given
     to :meth:`fit` is calibration data), or a float ``cv`` with
     ``refit=False`` (the stages trained on the rest are kept). Other settings
-    fit with a :class:`GuaranteeWarning`. With an int ``thresholds`` the grid
-    is made from the calibration confidences but never from their labels;
-    for the textbook guarantee pass grids fixed in advance.
+    fit with a :class:`GuaranteeWarning`. With an int ``thresholds`` the
+    candidates are made from the calibration confidences but never from
+    their labels; for the textbook guarantee pass grids fixed in advance.
 
-    Only the two-stage case is cheap for large grids: the number of
-    combinations grows as the product of the grid sizes.
+    The number of chains grows as ``3 ** (n_stages - 1)``, each holding a
+    smaller share of ``delta``: two or three stages are the useful case.
 
     Examples
     --------
