@@ -72,7 +72,9 @@ print(f"cost per row (out of fold): {cascade.cost_:.3f}")
 # The cost curve
 # --------------
 #
-# ``cv_results_`` holds every pair of thresholds with the fraction of rows
+# ``cv_results_`` holds every pair of thresholds (``param_fast``,
+# ``param_slow``; ``pandas.DataFrame(cascade.cv_results_)`` loads it) with the
+# fraction of rows
 # reaching each stage, the coverage and the risk, so the cost of any other
 # price follows without refitting:
 # ``risk * coverage + human * (1 - coverage) + price * reach``. For each
@@ -82,7 +84,7 @@ print(f"cost per row (out of fold): {cascade.cost_:.3f}")
 # dearer it is, the fewer rows it should get.
 
 results = cascade.cv_results_
-reach_slow = results["reach"][:, 1]
+reach_slow = results["reach_slow"]
 errors = np.nan_to_num(results["risk"]) * results["coverage"]
 fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 for price in (0.0, slow_price, 0.05):

@@ -52,6 +52,7 @@ __all__ = [
     "RISK_METHODS",
     "ThresholdSelection",
     "best_achievable_risk",
+    "certify_chains",
     "holm_candidates",
     "select_threshold_fallback",
     "select_threshold_sgr_ltt",
@@ -724,20 +725,43 @@ def _cp_upper_levels(k, n, levels):
     return bound
 
 
+def _run_bound(cand_n, cand_k, rejected, held, j):
+    """Return the reporting bound of the certified hypothesis ``j`` of a chain.
+
+    The running maximum of the Clopper-Pearson bounds, each at the level its
+    test used, over the run of rejections that ends at ``j``.
+    """
+    run_start = j
+    while run_start > 0 and rejected[run_start - 1] and held[run_start - 1] > 0:
+        run_start -= 1
+    run = slice(run_start, j + 1)
+    return float(np.max(_cp_upper_levels(cand_k[run], cand_n[run], held[run])))
+
+
 def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
     """Largest-coverage certified candidate of a chain, with its bound."""
     certified = np.flatnonzero(rejected)
     if certified.size == 0:
         return _infeasible(m)
     j = certified[-1]
-    # reporting bound: running maximum of the Clopper-Pearson bounds, each at
-    # the level its test used, over the run of rejections that ends at j
-    run_start = j
-    while run_start > 0 and rejected[run_start - 1] and held[run_start - 1] > 0:
-        run_start -= 1
-    run = slice(run_start, j + 1)
-    bound = float(np.max(_cp_upper_levels(cand_k[run], cand_n[run], held[run])))
+    bound = _run_bound(cand_n, cand_k, rejected, held, j)
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
+
+
+def _entry_starts(cand_n, entry_counts, entry_levels, offset=0):
+    """Map entry counts to the first candidate accepting at least that many.
+
+    ``cand_n`` is non-decreasing along the chain. Entries that no candidate
+    reaches are dropped (with their level). Returns the start indices (plus
+    ``offset``) and their levels.
+    """
+    starts, levels = [], []
+    for count, level in zip(entry_counts, entry_levels, strict=True):
+        idx = np.flatnonzero(cand_n >= count)
+        if idx.size:
+            starts.append(offset + int(idx[0]))
+            levels.append(level)
+    return starts, levels
 
 
 #: The power entries of :func:`select_threshold_fallback`, as pairs
@@ -1008,17 +1032,115 @@ def select_threshold_fallback(
     entry_counts, entry_levels = _fallback_entries(
         m, target_risk, delta, first_share, power=bool(power_entries)
     )
-    starts, levels = [], []
-    for count, level in zip(entry_counts, entry_levels, strict=True):
-        idx = np.flatnonzero(cand_n >= count)
-        if idx.size:
-            starts.append(idx[0])
-            levels.append(level)
+    starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
     if not starts:
         return _infeasible(m)
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
     rejected, held = _chain_graph(p_values, starts, levels)
     return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
+
+
+def certify_chains(
+    cand_n,
+    cand_k,
+    chain_sizes,
+    chain_levels,
+    *,
+    n_calibration,
+    target_risk,
+    first_share=0.5,
+):
+    """Fallback testing of several chains of candidates as one graph procedure.
+
+    Each chain is a sequence of candidates ordered from the fewest accepted
+    samples to the most (as the candidates of
+    :func:`select_threshold_fallback`, most confident first), and holds a
+    share ``chain_levels[c]`` of the total level. Within each chain that
+    share is spread over the entries of :func:`select_threshold_fallback`
+    (:func:`_fallback_entries` at that level), and the chains are
+    concatenated into one chain graph (:func:`_chain_graph`): a run that
+    passes the whole of one chain hands its level on to the next. This is
+    the graphical weighted-Bonferroni procedure of Bretz et al. (2009) for a
+    chain whose initial levels sum to ``sum(chain_levels)``, so it controls
+    the family-wise error rate at that sum for any dependence between the
+    p-values, provided the chains, their order and their levels are chosen
+    without the errors. A single chain holding ``delta`` is
+    :func:`select_threshold_fallback`.
+
+    Parameters
+    ----------
+    cand_n, cand_k : ndarray of int of shape (n_candidates,)
+        Accepted samples and errors of every candidate, chain after chain.
+    chain_sizes : sequence of int
+        Number of candidates of each chain, in order; they sum to
+        ``n_candidates``.
+    chain_levels : sequence of float
+        Level held by each chain; their sum is the family-wise level.
+    n_calibration : int
+        Number of calibration samples (sets the entry counts).
+    target_risk : float
+        The risk target, in (0, 1).
+    first_share : float, default=0.5
+        As in :func:`select_threshold_fallback`.
+
+    Returns
+    -------
+    certified : ndarray of bool of shape (n_candidates,)
+        The rejected null hypotheses "risk > target_risk".
+    risk_bound : ndarray of shape (n_candidates,)
+        For each certified candidate, the running maximum of the
+        Clopper-Pearson bounds, each at the level its test used, over the run
+        of passed tests that ends there (the reporting bound of
+        :func:`select_threshold_fallback`); NaN elsewhere.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._bounds import certify_chains
+    >>> n = np.array([100, 200, 300, 100, 200, 300])
+    >>> k = np.array([0, 2, 30, 0, 25, 40])  # chain 2 fails from its 2nd test
+    >>> certified, bound = certify_chains(
+    ...     n, k, [3, 3], [0.025, 0.025], n_calibration=300, target_risk=0.1
+    ... )
+    >>> certified.tolist()
+    [True, True, False, True, False, False]
+    """
+    cand_n = np.asarray(cand_n, dtype=np.int64)
+    cand_k = np.asarray(cand_k, dtype=np.int64)
+    target_risk = _check_probability(target_risk, "target_risk")
+    if sum(chain_sizes) != cand_n.shape[0] or cand_k.shape != cand_n.shape:
+        raise ValueError(
+            f"chain_sizes sum to {sum(chain_sizes)} but there are "
+            f"{cand_n.shape[0]} candidates (and {cand_k.shape[0]} error counts)."
+        )
+    starts, levels, offset = [], [], 0
+    for size, level in zip(chain_sizes, chain_levels, strict=True):
+        if size and level > 0:
+            counts, entry_levels = _fallback_entries(
+                n_calibration, target_risk, level, first_share
+            )
+            chain_starts, chain_entry_levels = _entry_starts(
+                cand_n[offset : offset + size], counts, entry_levels, offset
+            )
+            starts += chain_starts
+            levels += chain_entry_levels
+        offset += size
+    certified = np.zeros(cand_n.shape[0], dtype=bool)
+    bound = np.full(cand_n.shape[0], np.nan)
+    if not starts:
+        return certified, bound
+    p_values = binomial_p_value(cand_k, cand_n, target_risk)
+    certified, held = _chain_graph(p_values, starts, levels)
+    if not certified.any():
+        return certified, bound
+    # runs of consecutive certified candidates: running maximum of the bounds
+    index = np.flatnonzero(certified)
+    cp = _cp_upper_levels(cand_k[index], cand_n[index], held[index])
+    run_starts = np.flatnonzero(np.diff(index, prepend=-2) != 1)
+    ends = [*run_starts[1:], index.shape[0]]
+    for first, stop in zip(run_starts, ends, strict=True):
+        bound[index[first:stop]] = np.maximum.accumulate(cp[first:stop])
+    return certified, bound
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ reach it, so a slow model is never run on the rows a fast one decided.
 
 import warnings
 from itertools import product
+from math import ceil
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +24,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._bounds import binomial_p_value, clopper_pearson_upper
+from ._bounds import certify_chains
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     SelectiveClassifier,
@@ -39,17 +40,30 @@ from ._compat import (
     _routing_enabled,
     _safe_indexing,
 )
+from ._counting import counts_at, ranked_counts
 from ._tuning import GuaranteeWarning
 from ._validation import (
     check_fit_target,
     equals_label,
     prediction_dtype,
     resolve_reject_label,
+    rows_with_nan,
 )
 from .metrics._scorer import _get_reject_label
 from .metrics._scores import rejection_cost_loss
 
 DEFAULT_GRID_SIZE = 20
+
+#: With ``target_risk``: the share of ``delta`` held by the chain of the last
+#: stage alone (every earlier stage defers every row), so that the certified
+#: cascade is never far below its last stage certified alone.
+LAST_STAGE_ALONE_SHARE = 0.5
+#: With ``target_risk`` and an int ``thresholds``: the candidate thresholds of
+#: each earlier stage, besides ``inf``, are those at which it alone would
+#: decide these shares of the calibration rows (its most confident rows).
+EARLY_STAGE_SHARES = (0.1, 0.3)
+#: Name of the splitter in the metadata router of SelectiveCascadeCV.
+_SPLITTER = "splitter"
 
 
 def _stage_reject_label(name, stage):
@@ -331,6 +345,8 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
                 rows = rows[equals_label(y_pred, reject_label)]
         self.stages_ = fitted
         self._set_fitted_attributes()
+        if self.fit_deferred:  # later stages did not see every training row
+            self._check_nan(X)
         return self
 
     def _check_deferred_rows(self, name, y, rows, all_classes, sample_weight):
@@ -378,10 +394,53 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
         y_pred = np.asarray(stage.predict(X))
         return y_pred, ~equals_label(y_pred, _stage_reject_label(name, stage))
 
+    def _check_nan(self, X):
+        """Refuse NaN up front when a later stage cannot take it, whatever the routing.
+
+        A :class:`SelectiveClassifier` passes every row to its estimator (and
+        novelty detector), so a row with NaN fails there whatever its
+        confidence unless they all accept NaN. The cascade applies the same
+        policy to all its stages: otherwise a NaN row would be classified when
+        an early stage accepts it and fail when it is deferred to a stage that
+        cannot take it. A stage whose tags do not declare ``allow_nan`` is
+        asked, through its own ``predict`` (the stage's own validation), on
+        one row holding NaN; the first stage sees every row anyway.
+        """
+        unsure = []
+        for name, stage in self.stages_[1:]:
+            try:
+                allow_nan = get_tags(stage).input_tags.allow_nan
+            except (TypeError, ValueError, AttributeError):
+                allow_nan = False
+            if not allow_nan:
+                unsure.append((name, stage))
+        if not unsure:
+            return
+        nan_rows = rows_with_nan(X)
+        if nan_rows.shape[0] == 0:
+            return
+        probe = _safe_indexing(X, nan_rows[:1])
+        for name, stage in unsure:
+            try:
+                stage.predict(probe)
+            except ValueError as exc:
+                raise ValueError(
+                    f"X holds NaN ({nan_rows.shape[0]} rows, the first at index "
+                    f"{nan_rows[0]}), which stage {name!r} "
+                    f"({type(stage).__name__}) does not accept ("
+                    f"{str(exc).splitlines()[0]}). A cascade "
+                    "refuses such rows whichever stage they would reach, as a "
+                    "SelectiveClassifier does whatever its threshold. Impute the "
+                    "missing values before the cascade (e.g. make_pipeline("
+                    "SimpleImputer(), cascade)) or inside that stage, or use a "
+                    "stage that accepts NaN (such as HistGradientBoostingClassifier)."
+                ) from exc
+
     def _predict_and_route(self, X):
         """Predictions, and the index of the stage that decided each row (-1: none)."""
         check_is_fitted(self, "stages_")
         (X,) = indexable(X)  # array-likes without __getitem__ become arrays
+        self._check_nan(X)
         n_samples = _num_samples(X)
         dtype = prediction_dtype(self.classes_, self.reject_label_)
         y_pred = np.full(n_samples, self.reject_label_, dtype=dtype)
@@ -642,6 +701,81 @@ def _cascade_operating_points(confidence, errors, grids, weights=None):
     return (np.vstack(out_t), *counts)
 
 
+def _last_stage_counts(confidence, errors, weights, candidates):
+    """Count accepted rows and errors of one stage at each candidate threshold."""
+    finite = ~np.isnan(confidence)
+    confidence, errors = confidence[finite], errors[finite]
+    if weights is not None:
+        weights = weights[finite]
+    if confidence.shape[0] == 0:
+        return np.zeros(candidates.shape[0]), np.zeros(candidates.shape[0])
+    n, k = counts_at(candidates, *ranked_counts(errors, confidence, weights))
+    if weights is not None and weights.max() > 0:
+        # ranked_counts scales the weights to a maximum of 1
+        n, k = n * weights.max(), k * weights.max()
+    return n, k
+
+
+def _chain_operating_points(confidence, errors, prefixes, last, weights=None):
+    """Count what a cascade does along chains of threshold tuples.
+
+    One chain per prefix (a threshold for each stage but the last); along a
+    chain the last stage's threshold goes from ``inf`` (defer every row) down
+    through ``last`` (decreasing), or, when ``last`` is None, through every
+    distinct confidence of the last stage among the rows reaching it.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_nodes, n_stages)
+    counts : tuple of (reach, decided, n_errors)
+        As in :func:`_cascade_operating_points`.
+    sizes : list of int
+        Number of nodes of each chain, in the order of ``prefixes``.
+    """
+    n_stages, n_samples = confidence.shape
+    w = np.ones(n_samples) if weights is None else np.asarray(weights, dtype=float)
+    out_t, out_reach, out_decided, out_errors, sizes = [], [], [], [], []
+    for prefix in prefixes:
+        remaining = np.ones(n_samples, dtype=bool)
+        reach, decided, n_err = [], [], 0.0
+        for s, threshold in enumerate(prefix):
+            reach.append(w @ remaining)
+            with np.errstate(invalid="ignore"):
+                accepted = (confidence[s] >= threshold) & remaining
+            decided.append(w @ accepted)
+            n_err += w @ (accepted & errors[s])
+            remaining &= ~accepted
+        reach.append(w @ remaining)
+        candidates = last
+        if candidates is None:
+            conf = confidence[-1][remaining]
+            conf = conf[~np.isnan(conf)]
+            candidates = np.concatenate([[np.inf], np.unique(conf)[::-1]])
+        n_last, k_last = _last_stage_counts(
+            confidence[-1][remaining],
+            errors[-1][remaining],
+            None if weights is None else w[remaining],
+            candidates,
+        )
+        size = candidates.shape[0]
+        t = np.empty((size, n_stages))
+        t[:, :-1] = prefix
+        t[:, -1] = candidates
+        out_t.append(t)
+        out_reach.append(np.tile(reach, (size, 1)))
+        out_decided.append(np.column_stack([np.tile(decided, (size, 1)), n_last]))
+        out_errors.append(n_err + k_last)
+        sizes.append(size)
+    counts = (
+        np.vstack(out_reach),
+        np.vstack(out_decided),
+        np.concatenate(out_errors),
+    )
+    if weights is None:
+        counts = tuple(np.rint(c).astype(np.int64) for c in counts)
+    return np.vstack(out_t), counts, sizes
+
+
 class SelectiveCascadeCV(SelectiveCascade):
     """Cascade whose stage thresholds are tuned together, for a cost or a risk.
 
@@ -661,9 +795,11 @@ class SelectiveCascadeCV(SelectiveCascade):
     - ``rejection_cost`` alone: the combination with the lowest cost.
     - ``target_risk=r``: only combinations whose selective risk (errors
       among the rows accepted by any stage) is certified at most ``r`` with
-      probability ``1 - delta`` are eligible; among them the one with the
-      largest coverage (ties: lowest stage price) or, when
-      ``rejection_cost`` is also given, the lowest cost.
+      probability ``1 - delta`` are eligible; among those whose coverage is
+      within ``coverage_tolerance`` of the largest, the one with the lowest
+      stage price (without ``stage_costs``: the fewest rows reaching the
+      stages after the first) or, when ``rejection_cost`` is also given,
+      the lowest cost.
 
     The fitted cascade predicts like a :class:`SelectiveCascade` whose stage
     ``i`` accepts a row when its confidence is at least ``thresholds_[i]``.
@@ -693,12 +829,25 @@ class SelectiveCascadeCV(SelectiveCascade):
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails.
 
+    coverage_tolerance : float in [0, 1), default=0.01
+        With ``target_risk`` and no ``rejection_cost``: certified
+        combinations whose coverage is at least ``1 - coverage_tolerance``
+        times the largest certified coverage are equally good, and the one
+        sending the fewest rows to the later stages (the lowest stage price)
+        is chosen among them. 0 picks the largest coverage.
+
     thresholds : int or list of array-like, default=20
         Candidate thresholds of each stage. An int ``g``: ``g`` quantiles of
         the stage's out-of-fold confidences (computed without the labels),
         the lowest replaced by ``-inf`` (accept all), plus ``inf`` (defer
         all). A list: one array of candidates per stage, used as given. The
-        number of combinations is the product of the grid sizes.
+        number of combinations is the product of the grid sizes. With
+        ``target_risk`` the certified family is built differently (see
+        Notes): an int then gives each earlier stage the candidates ``inf``
+        and those at which it alone would decide 10% or 30% of the
+        calibration rows, and the last stage every distinct confidence of the
+        rows reaching it; a list gives the candidates of each stage
+        (``inf`` is added to the earlier stages'), as given.
 
     cv : int, float, cross-validation generator or iterable, default=5
         How out-of-fold confidences are made. An int gives a stratified
@@ -748,12 +897,15 @@ class SelectiveCascadeCV(SelectiveCascade):
         With ``target_risk``: the certified upper bound on the cascade's
         selective risk at ``thresholds_`` (nan when nothing was certified).
 
-    cv_results_ : dict of ndarrays
-        Every candidate combination: ``"thresholds"`` (n_combinations,
-        n_stages), ``"reach"`` (fraction of rows reaching each stage),
-        ``"coverage"``, ``"risk"``, ``"stage_cost"`` (the price part of the
-        cost), ``"cost"`` (with ``rejection_cost``, 0.5 when not given) and,
-        with ``target_risk``, ``"certified"``.
+    cv_results_ : dict of 1-D ndarrays
+        One entry per candidate combination (with ``target_risk``: per
+        combination of the certified family), so that
+        ``pandas.DataFrame(cv_results_)`` loads it: ``"param_<stage>"`` (the
+        threshold of each stage), ``"reach_<stage>"`` (the fraction of rows
+        reaching each stage), ``"coverage"``, ``"risk"``, ``"stage_cost"``
+        (the price part of the cost), ``"cost"`` (with ``rejection_cost``,
+        0.5 when not given) and, with ``target_risk``, ``"certified"`` and
+        ``"risk_bound"`` (NaN where not certified).
 
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -775,23 +927,38 @@ class SelectiveCascadeCV(SelectiveCascade):
 
     Notes
     -----
-    **Data protocol of the risk guarantee.** Each combination of the grid is
-    a null hypothesis "the cascade's selective risk exceeds
-    ``target_risk``", tested with the exact binomial p-value of its errors
-    among the calibration rows it accepts; Holm's step-down procedure over
-    all combinations accepting enough rows to be testable controls the
-    family-wise error at ``delta``, so every certified combination, the
-    chosen one included, holds together with probability ``1 - delta``.
-    This needs calibration rows that the predicting stages never saw: every
+    **The certified family.** Each combination of stage thresholds is a
+    null hypothesis "the cascade's selective risk exceeds ``target_risk``",
+    tested with the exact binomial p-value of its errors among the
+    calibration rows it accepts. The combinations are arranged in chains,
+    fixed before the errors are looked at: one chain per *prefix* (a
+    threshold for every stage but the last), along which the last stage's
+    threshold goes from ``inf`` (the prefix alone) to the least confident
+    row, as the default of :class:`SelectiveClassifierCV` does for one
+    model. The first prefix defers every row to the last stage, so the last
+    stage alone is one of the chains and holds half of ``delta``; the other
+    prefixes (the earlier stages deciding their 10% or 30% most confident
+    rows) share the other half. Every chain is tested by fixed sequence
+    with the fallback entries of the single-model default, and the chains
+    form one graph procedure (Bretz et al., 2009) whose levels sum to
+    ``delta``, which controls the family-wise error: every certified
+    combination, the chosen one included, holds together with probability
+    ``1 - delta``. A cascade therefore certifies about what its last stage
+    certifies alone at ``delta / 2``, and more when the earlier stages'
+    confident rows are safe; ``benchmarks/bench_cascade.py`` measures it
+    against the best stage certified alone.
+
+    **Data protocol of the risk guarantee.** The guarantee needs calibration
+    rows that the predicting stages never saw: every
     stage wrapping a :class:`~sklearn.frozen.FrozenEstimator` (all data given
     to :meth:`fit` is calibration data), or a float ``cv`` with
     ``refit=False`` (the stages trained on the rest are kept). Other settings
-    fit with a :class:`GuaranteeWarning`. With an int ``thresholds`` the grid
-    is made from the calibration confidences but never from their labels;
-    for the textbook guarantee pass grids fixed in advance.
+    fit with a :class:`GuaranteeWarning`. With an int ``thresholds`` the
+    candidates are made from the calibration confidences but never from
+    their labels; for the textbook guarantee pass grids fixed in advance.
 
-    Only the two-stage case is cheap for large grids: the number of
-    combinations grows as the product of the grid sizes.
+    The number of chains grows as ``3 ** (n_stages - 1)``, each holding a
+    smaller share of ``delta``: two or three stages are the useful case.
 
     Examples
     --------
@@ -816,6 +983,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         "rejection_cost": [Interval(Real, 0, 1, closed="both"), None],
         "target_risk": [Interval(Real, 0, 1, closed="neither"), None],
         "delta": [Interval(Real, 0, 1, closed="neither")],
+        "coverage_tolerance": [Interval(Real, 0, 1, closed="left")],
         "thresholds": [Interval(Integral, 2, None, closed="left"), list],
         "cv": ["cv_object", Interval(RealNotInt, 0.0, 1.0, closed="neither")],
         "refit": ["boolean"],
@@ -832,6 +1000,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         rejection_cost=None,
         target_risk=None,
         delta=0.05,
+        coverage_tolerance=0.01,
         thresholds=DEFAULT_GRID_SIZE,
         cv=5,
         refit=True,
@@ -844,6 +1013,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         self.rejection_cost = rejection_cost
         self.target_risk = target_risk
         self.delta = delta
+        self.coverage_tolerance = coverage_tolerance
         self.thresholds = thresholds
         self.cv = cv
         self.refit = refit
@@ -864,6 +1034,11 @@ class SelectiveCascadeCV(SelectiveCascade):
                     f"{type(estimator).__name__}. Use SelectiveCascade for stages "
                     "with thresholds of their own."
                 )
+        if _SPLITTER in dict(self.stages):
+            raise ValueError(
+                f"A stage of SelectiveCascadeCV cannot be named {_SPLITTER!r}: the "
+                "name routes metadata (groups) to the cv splitter. Rename the stage."
+            )
         if self.rejection_cost is None and self.target_risk is None:
             raise ValueError(
                 "SelectiveCascadeCV needs an objective: rejection_cost (the price "
@@ -884,20 +1059,34 @@ class SelectiveCascadeCV(SelectiveCascade):
             )
         return costs
 
-    def _splits(self, X, y):
+    def _get_cv(self, y=None):
+        """Return the splitter: one stratified holdout split for a float ``cv``."""
+        if isinstance(self.cv, Real) and 0 < self.cv < 1:
+            return StratifiedShuffleSplit(
+                n_splits=1, test_size=self.cv, random_state=self.random_state
+            )
+        return check_cv(self.cv, y=y, classifier=True)
+
+    def _splits(self, X, y, split_params):
         """Return (mode, list of (train, val) splits); mode: frozen, keep or refit."""
         if all(
             isinstance(estimator.estimator, FrozenEstimator)
             for _, estimator in self.stages
         ):
             return "frozen", [(None, np.arange(_num_samples(X)))]
-        if isinstance(self.cv, Real) and 0 < self.cv < 1:
-            splitter = StratifiedShuffleSplit(
-                n_splits=1, test_size=self.cv, random_state=self.random_state
+        if (
+            split_params.get("groups") is not None
+            and isinstance(self.cv, Real)
+            and 0 < self.cv < 1
+        ):
+            raise ValueError(
+                f"groups were given, but cv={self.cv!r} is a holdout fraction whose "
+                "stratified split ignores groups, so a group could be split "
+                "between the training and the calibration rows. Pass a group-aware "
+                f"splitter, e.g. cv=GroupShuffleSplit(n_splits=1, test_size={self.cv!r}"
+                ", random_state=0) with refit=False."
             )
-        else:
-            splitter = check_cv(self.cv, y=y, classifier=True)
-        splits = list(splitter.split(X, y))
+        splits = list(self._get_cv(y).split(X, y, **split_params))
         if not self.refit and len(splits) > 1:
             raise ValueError(
                 f"refit=False keeps the stages of a single split, but cv gives "
@@ -905,6 +1094,21 @@ class SelectiveCascadeCV(SelectiveCascade):
                 "refit=True."
             )
         return ("refit" if self.refit else "keep"), splits
+
+    def _route_tuning_params(self, fit_params):
+        """Metadata for each stage's ``fit`` and for the splitter's ``split``.
+
+        Without metadata routing, ``groups`` goes to the splitter only (as in
+        :class:`~sklearn.model_selection.GridSearchCV`) and everything else to
+        every stage; with routing, each goes where it is requested.
+        """
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params)
+            return routed, routed[_SPLITTER].split
+        params = dict(fit_params)
+        groups = params.pop("groups", None)
+        routed = Bunch(**{name: Bunch(fit=params) for name, _ in self.stages})
+        return routed, ({} if groups is None else {"groups": groups})
 
     def _warn_protocol(self, mode, n_splits):
         if self.target_risk is None or mode in ("frozen", "keep"):
@@ -951,6 +1155,26 @@ class SelectiveCascadeCV(SelectiveCascade):
             grids.append(np.unique(grid))
         return grids
 
+    def _risk_family(self, confidence):
+        """Prefixes (earlier stages' thresholds) and last-stage candidates to test.
+
+        Chosen from the confidences only, never from the errors: the first
+        prefix defers every row to the last stage (the last stage alone).
+        """
+        if isinstance(self.thresholds, Integral):
+            early = []
+            for conf in confidence[:-1]:
+                ranked = np.sort(conf[np.isfinite(conf)])[::-1]
+                values = [np.inf]
+                for share in EARLY_STAGE_SHARES:
+                    if ranked.shape[0]:
+                        values.append(ranked[max(ceil(share * ranked.shape[0]), 1) - 1])
+                early.append(np.unique(values)[::-1])
+            return list(product(*early)), None
+        grids = self._grids(confidence)
+        early = [np.unique(np.append(grid, np.inf))[::-1] for grid in grids[:-1]]
+        return list(product(*early)), grids[-1][::-1]
+
     # -- fitting ----------------------------------------------------------
 
     @_fit_context(
@@ -973,8 +1197,12 @@ class SelectiveCascadeCV(SelectiveCascade):
             (``target_risk`` counts rows: its guarantee is about counts).
 
         **fit_params : dict
-            Parameters for the stages' ``fit``, routed with metadata routing
-            if enabled, else passed to every stage.
+            Parameters for the stages' ``fit``, and ``groups`` for the
+            splitter (such as :class:`~sklearn.model_selection.GroupKFold`).
+            With metadata routing enabled they are routed where requested;
+            otherwise ``groups`` goes to the splitter's ``split`` only, as in
+            :class:`~sklearn.model_selection.GridSearchCV`, and the others to
+            every stage.
 
         Returns
         -------
@@ -988,8 +1216,8 @@ class SelectiveCascadeCV(SelectiveCascade):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             fit_params = {**fit_params, "sample_weight": sample_weight}
-        routed = self._route_fit_params(fit_params)
-        mode, splits = self._splits(X, y)
+        routed, split_params = self._route_tuning_params(fit_params)
+        mode, splits = self._splits(X, y, split_params)
         self._warn_protocol(mode, len(splits))
 
         results = Parallel(n_jobs=self.n_jobs)(
@@ -1001,16 +1229,42 @@ class SelectiveCascadeCV(SelectiveCascade):
         val = np.concatenate([r[0] for r in results])
         confidence = np.hstack([r[1] for r in results])
         errors = np.hstack([r[2] for r in results])
+        weights = None if sample_weight is None else sample_weight[val]
 
-        grids = self._grids(confidence)
-        thresholds, *counts = _cascade_operating_points(confidence, errors, grids)
-        weighted = counts
-        if sample_weight is not None:
-            weighted = _cascade_operating_points(
-                confidence, errors, grids, weights=sample_weight[val]
-            )[1:]
-        table = self._score_table(thresholds, weighted, counts, prices)
-        best = self._choose(table, n_samples=confidence.shape[1])
+        if self.target_risk is None:
+            grids = self._grids(confidence)
+            thresholds, *counts = _cascade_operating_points(confidence, errors, grids)
+            weighted = counts
+            if weights is not None:
+                weighted = _cascade_operating_points(
+                    confidence, errors, grids, weights=weights
+                )[1:]
+            table = self._score_table(thresholds, weighted, prices)
+        else:
+            prefixes, last = self._risk_family(confidence)
+            thresholds, counts, sizes = _chain_operating_points(
+                confidence, errors, prefixes, last
+            )
+            weighted = counts
+            if weights is not None:
+                weighted = _chain_operating_points(
+                    confidence, errors, prefixes, last, weights=weights
+                )[1]
+            table = self._score_table(thresholds, weighted, prices)
+            n_chains = len(sizes)
+            levels = [self.delta]
+            if n_chains > 1:
+                rest = self.delta * (1 - LAST_STAGE_ALONE_SHARE) / (n_chains - 1)
+                levels = [self.delta * LAST_STAGE_ALONE_SHARE] + [rest] * (n_chains - 1)
+            table["certified"], table["risk_bound"] = certify_chains(
+                counts[1].sum(axis=1),
+                counts[2],
+                sizes,
+                levels,
+                n_calibration=confidence.shape[1],
+                target_risk=self.target_risk,
+            )
+        best = self._choose(table, prices, n_samples=confidence.shape[1])
 
         if mode == "refit":
             stages = [
@@ -1028,20 +1282,31 @@ class SelectiveCascadeCV(SelectiveCascade):
         self.cv_results_ = table
         if best is None:  # nothing certified: reject everything
             self.thresholds_ = np.full(len(self.stages), np.inf)
-            best = int(np.flatnonzero(np.all(thresholds == np.inf, axis=1))[0])
+            n_stages = len(self.stages)
+            human = (
+                DEFAULT_REJECTION_COST
+                if self.rejection_cost is None
+                else self.rejection_cost
+            )
+            self.cost_ = float(human + prices.sum())
+            self.coverage_ = 0.0
+            self.risk_ = float("nan")
+            self.stage_reach_ = np.ones(n_stages)
         else:
             self.thresholds_ = thresholds[best].copy()
-        self.cost_ = float(table["cost"][best])
-        self.coverage_ = float(table["coverage"][best])
-        self.risk_ = float(table["risk"][best])
-        self.stage_reach_ = table["reach"][best].copy()
+            self.cost_ = float(table["cost"][best])
+            self.coverage_ = float(table["coverage"][best])
+            self.risk_ = float(table["risk"][best])
+            self.stage_reach_ = np.array(
+                [table[f"reach_{name}"][best] for name, _ in self.stages]
+            )
         return self
 
-    def _score_table(self, thresholds, weighted, counts, prices):
-        """Coverage, risk, prices and cost of every combination.
+    def _score_table(self, thresholds, weighted, prices):
+        """Coverage, risk, prices and cost of every combination, as 1-D columns.
 
-        ``weighted`` and ``counts`` are (reach, decided, errors) with and
-        without sample weights; the guarantee uses the counts.
+        ``weighted`` is (reach, decided, errors), sums of weights with
+        sample weights and counts without.
         """
         reach, decided, n_errors = weighted
         n_samples = reach[0, 0]
@@ -1054,49 +1319,23 @@ class SelectiveCascadeCV(SelectiveCascade):
         stage_cost = (reach @ prices) / n_samples
         with np.errstate(invalid="ignore", divide="ignore"):
             risk = np.where(n_accepted > 0, n_errors / n_accepted, np.nan)
-        table = {
-            "thresholds": thresholds,
-            "reach": reach / n_samples,
-            "coverage": n_accepted / n_samples,
-            "risk": risk,
-            "stage_cost": stage_cost,
-            "cost": (n_errors + human * (n_samples - n_accepted)) / n_samples
-            + stage_cost,
-        }
-        if self.target_risk is not None:
-            table["certified"], table["risk_bound"] = self._certify(
-                counts[2], counts[1].sum(axis=1)
-            )
+        names = [name for name, _ in self.stages]
+        table = {f"param_{name}": thresholds[:, s] for s, name in enumerate(names)}
+        table.update(
+            {f"reach_{name}": reach[:, s] / n_samples for s, name in enumerate(names)}
+        )
+        table.update(
+            {
+                "coverage": n_accepted / n_samples,
+                "risk": risk,
+                "stage_cost": stage_cost,
+                "cost": (n_errors + human * (n_samples - n_accepted)) / n_samples
+                + stage_cost,
+            }
+        )
         return table
 
-    def _certify(self, n_errors, n_accepted):
-        """Holm's step-down over the testable combinations, with binomial p-values."""
-        r, delta = self.target_risk, self.delta
-        certified = np.zeros(n_errors.shape[0], dtype=bool)
-        bound = np.full(n_errors.shape[0], np.nan)
-        # A combination accepting too few rows fails even without errors: it is
-        # dropped before testing (a rule on the counts only, not on the errors).
-        testable = np.flatnonzero(
-            binomial_p_value(np.zeros_like(n_accepted), n_accepted, r) <= delta
-        )
-        if testable.shape[0] == 0:
-            return certified, bound
-        p_values = binomial_p_value(n_errors[testable], n_accepted[testable], r)
-        order = np.argsort(p_values, kind="stable")
-        m = testable.shape[0]
-        levels = delta / (m - np.arange(m))
-        failed = np.flatnonzero(p_values[order] > levels)
-        n_rejected = failed[0] if failed.shape[0] else m
-        chosen = testable[order[:n_rejected]]
-        certified[chosen] = True
-        for index, level in zip(chosen, levels[:n_rejected], strict=True):
-            # the Clopper-Pearson bound at the Holm level it was certified at
-            bound[index] = clopper_pearson_upper(
-                n_errors[index], n_accepted[index], level
-            )
-        return certified, bound
-
-    def _choose(self, table, n_samples):
+    def _choose(self, table, prices, n_samples):
         """Index of the chosen combination, or None if nothing is certified."""
         coverage, cost, stage_cost = (
             table["coverage"],
@@ -1122,10 +1361,40 @@ class SelectiveCascadeCV(SelectiveCascade):
         if self.rejection_cost is not None:
             keys = (-coverage[eligible], cost[eligible])
         else:
-            keys = (stage_cost[eligible], -coverage[eligible])
+            # within coverage_tolerance of the largest certified coverage, the
+            # lowest stage price (without stage_costs: the fewest rows reaching
+            # the stages after the first); ties: the largest coverage
+            largest = coverage[eligible].max()
+            eligible = eligible[
+                coverage[eligible] >= (1 - self.coverage_tolerance) * largest
+            ]
+            if self.stage_costs is None:
+                names = [name for name, _ in self.stages[1:]]
+                price = sum((table[f"reach_{name}"] for name in names), 0.0)
+                price = np.broadcast_to(price, coverage.shape)
+            else:
+                price = stage_cost
+            keys = (-coverage[eligible], price[eligible])
         best = int(eligible[np.lexsort(keys)[0]])
         self.risk_bound_ = float(table["risk_bound"][best])
         return best
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to each stage's ``fit`` and to the
+            splitter's ``split`` (``groups``); this object consumes
+            ``sample_weight`` in :meth:`fit` and :meth:`score`.
+        """
+        router = super().get_metadata_routing()
+        router.add(
+            **{_SPLITTER: self._get_cv()},
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+        return router
 
     def _stage_decide(self, index, X):
         y_pred, confidence = _stage_prediction_and_confidence(self.stages_[index][1], X)

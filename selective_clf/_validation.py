@@ -431,3 +431,29 @@ def class_thresholds(threshold, classes, *, probability_scaled):
             "accept or reject everything (say so with -inf or inf)."
         )
     return np.array(np.broadcast_to(threshold_array, (n_classes,)))
+
+
+# ---------------------------------------------------------------------------
+# Missing values in X
+# ---------------------------------------------------------------------------
+
+
+def rows_with_nan(X):
+    """Return the rows of ``X`` holding a NaN (or a missing value of a frame).
+
+    Dense arrays of any float dtype, sparse matrices (their stored values)
+    and data frames (``isna``) are inspected; other inputs (strings, objects
+    without ``isna``) are left to the estimators and report no row.
+    """
+    if hasattr(X, "isna"):
+        return np.flatnonzero(np.asarray(X.isna()).reshape(X.shape[0], -1).any(axis=1))
+    if hasattr(X, "tocsr"):  # scipy sparse
+        X = X.tocsr()
+        if X.dtype.kind not in "fc":
+            return np.zeros(0, dtype=np.intp)
+        stored_rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        return np.unique(stored_rows[np.isnan(X.data)])
+    array = np.asarray(X)
+    if array.dtype.kind not in "fc" or array.ndim == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.isnan(array).reshape(array.shape[0], -1).any(axis=1))
