@@ -436,18 +436,17 @@ def test_deploying_page_example():
     """The ONNX example of docs/deploying.rst runs and matches predict."""
     # -- start of the docs/deploying.rst example --
     import onnxruntime as ort
-    from skl2onnx import to_onnx
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 
-    import selective_clf.onnx  # noqa: F401  (registers the converters)
+    from selective_clf.onnx import to_onnx
 
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     model = make_pipeline(StandardScaler(), LogisticRegression())
     clf = SelectiveClassifier(model, threshold=0.9).fit(X_train, y_train)
 
-    onx = to_onnx(clf, X_train[:1].astype(np.float32))
+    onx = to_onnx(clf, X_train[:1].astype(np.float32), check_X=X_test)
     session = ort.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
@@ -461,6 +460,16 @@ def test_deploying_page_example():
     ]
     np.testing.assert_array_equal(label, clf.predict(X_test))
     assert (label == -1).sum() == 19
+
+
+def test_deploying_page_install_command():
+    """The page installs the extra from the checkout: not on a package index."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "deploying.rst"
+    text = page.read_text(encoding="utf-8")
+    assert 'pip install ".[onnx]"' in text
+    assert "selective-clf[" not in text
 
 
 @pytest.mark.parametrize("threshold", [None, 0.6])
