@@ -25,6 +25,7 @@ from sklearn.ensemble import (
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
@@ -675,3 +676,28 @@ def test_parity_check_on_a_data_frame():
     model.set_params(threshold=0.6)
     with pytest.raises(onnx_export.ONNXParityError, match="labels differ"):
         onnx_export.check_onnx_parity(onx, model, df_test)
+
+
+def test_skl2onnx_failure_names_the_base(monkeypatch):
+    """A converter failing inside skl2onnx gives an error naming the base."""
+    X_train, y_train, X, _ = make_data(3, "int")
+    model = SelectiveClassifier(GaussianNB(), threshold=0.6).fit(X_train, y_train)
+
+    def broken_converter(scope, operator, container):
+        raise AttributeError("'GaussianNB' object has no attribute 'class_log_prior_'")
+
+    # skl2onnx 1.20's GaussianNB converter reads class_log_prior_, which
+    # scikit-learn 1.9's GaussianNB lacks; a stand-in makes the test
+    # independent of the versions
+    monkeypatch.setattr(_converter, "get_converter", lambda alias: broken_converter)
+    with pytest.raises(
+        RuntimeError,
+        match=r"skl2onnx cannot convert SelectiveClassifier\(GaussianNB\) "
+        r"\(AttributeError: 'GaussianNB' object has no attribute",
+    ) as info:
+        onnx_export.to_onnx(model, X[:1].astype(np.float32), check_X=X)
+    assert isinstance(info.value.__cause__, AttributeError)
+    # the export's own refusals pass through unchanged
+    model.set_params(confidence=lambda response: response.max(axis=1))
+    with pytest.raises(ValueError, match="callable confidence cannot be exported"):
+        onnx_export.to_onnx(model, X[:1].astype(np.float32), check_X=X)

@@ -11,6 +11,7 @@ import numpy as np
 import skl2onnx
 
 from .._classifier import BaseSelectiveClassifier
+from . import _converter
 from ._converter import _final_step
 
 # Default tolerance on the confidence, relative to max(1, |value|): float32
@@ -180,6 +181,17 @@ def check_onnx_parity(onx, model, X, *, tol=TOL):
     return int((differ & excused).sum())
 
 
+def _raised_by_us(exc):
+    """Whether ``exc`` is a refusal of our converter, which names its remedy."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == _converter.__file__:
+            if traceback.tb_next is None:
+                return True
+        traceback = traceback.tb_next
+    return False
+
+
 def to_onnx(model, X, *, check_X=None, tol=TOL, **kwargs):
     """Convert a fitted selective classifier to ONNX and check it against predict.
 
@@ -220,6 +232,13 @@ def to_onnx(model, X, *, check_X=None, tol=TOL, **kwargs):
         If onnxruntime cannot load or run the graph, or if the graph decides
         differently from ``predict`` on ``check_X``.
 
+    RuntimeError
+        If skl2onnx fails to convert the base (its own error is chained).
+        The export's refusals (a callable confidence, a binary
+        LinearDiscriminantAnalysis on probabilities, a float64 sample for the
+        bases skl2onnx converts wrongly...) raise their ``ValueError`` or
+        ``NotImplementedError`` as is.
+
     ImportError
         If onnxruntime is not installed and the check is not skipped.
     """
@@ -239,7 +258,17 @@ def to_onnx(model, X, *, check_X=None, tol=TOL, **kwargs):
                 'install it with pip install ".[onnx]" from the repository root, '
                 "or pass check_X=False to convert without the check."
             ) from exc
-    onx = skl2onnx.to_onnx(model, X, **kwargs)
+    try:
+        onx = skl2onnx.to_onnx(model, X, **kwargs)
+    except Exception as exc:
+        if _raised_by_us(exc):
+            raise
+        raise RuntimeError(
+            f"skl2onnx cannot convert {_describe(model)} "
+            f"({type(exc).__name__}: {exc}). Use a base listed as verified on "
+            "the Deploying page of the documentation, or deploy the model with "
+            "pickle or skops."
+        ) from exc
     if check:
         check_onnx_parity(onx, model, X if check_X is None else check_X, tol=tol)
     return onx
