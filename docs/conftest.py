@@ -7,7 +7,10 @@ pages against its printed output. This file adds the rest:
   (``docs/<page>.rst::code-block[line N]``), the blocks of one page in order
   and in one namespace, in a temporary working directory, after the page's
   setup below has defined the names the prose takes as given (``X``, ``y``, a
-  trained ``keras_model``...);
+  trained ``keras_model``...). The ``>>>`` examples of the page run in that
+  namespace too, each before the first block below it (their output is
+  checked by the doctest run, not here), so a block sees the ``clf`` an
+  example above it fitted whatever optional libraries are installed;
 - a block importing an optional library that is not installed (torch,
   keras, lightgbm...) is skipped, naming the library and the requirements
   file that installs it; CI installs them all. The trained Keras models of the
@@ -16,6 +19,7 @@ pages against its printed output. This file adds the rest:
   CI).
 """
 
+import doctest
 import os
 import re
 import shutil
@@ -158,6 +162,20 @@ _BLOCK = re.compile(
 )
 
 
+def doctest_examples(text):
+    """``(line, source, raises)`` of each ``>>>`` example of an rst text.
+
+    Examples marked ``+SKIP`` are left out; ``raises`` tells whether the
+    example expects an exception.
+    """
+    examples = []
+    for example in doctest.DocTestParser().get_examples(text):
+        if example.options.get(doctest.SKIP):
+            continue
+        examples.append((example.lineno + 1, example.source, example.exc_msg))
+    return examples
+
+
 def python_blocks(text):
     """``(line, code)`` of each ``.. code-block:: python`` of an rst text."""
     blocks = []
@@ -192,10 +210,18 @@ class CodeBlocks(pytest.File):
         self.page = page
         self.namespace = None
         self.skipped = None
-        for line, code in python_blocks(self.path.read_text("utf-8")):
+        text = self.path.read_text("utf-8")
+        examples = doctest_examples(text)
+        previous = 0
+        for line, code in python_blocks(text):
             block = CodeBlock.from_parent(
-                self, name=f"code-block[line {line}]", line=line, code=code
+                self,
+                name=f"code-block[line {line}]",
+                line=line,
+                code=code,
+                examples=[e for e in examples if previous < e[0] < line],
             )
+            previous = line
             if page in SLOW_CODE_BLOCK_PAGES:
                 block.add_marker(pytest.mark.slow)
             yield block
@@ -222,13 +248,25 @@ class CodeBlocks(pytest.File):
 class CodeBlock(pytest.Item):
     """One ``.. code-block:: python`` of a docs page."""
 
-    def __init__(self, *, line, code, **kwargs):
+    def __init__(self, *, line, code, examples=(), **kwargs):
         super().__init__(**kwargs)
-        self.line, self.code = line, code
+        self.line, self.code, self.examples = line, code, examples
+
+    def run_examples(self):
+        """Run the page's ``>>>`` examples above this block, in its namespace."""
+        page = self.parent
+        for line, source, raises in self.examples:
+            code = compile(source, f"{page.path.name}:{line} (doctest)", "exec")
+            try:
+                exec(code, page.namespace)
+            except Exception:
+                if raises is None:
+                    raise
 
     def runtest(self):
         page = self.parent
         filename = f"{self.parent.path.name}:{self.line}"
+        self.run_examples()
         try:
             for (setup_page, block_line), setup in BLOCK_SETUP.items():
                 if setup_page == page.page and block_line in self.code.splitlines():

@@ -4,8 +4,12 @@ Importing this module registers converters for
 :class:`~selective_clf.SelectiveClassifier` and
 :class:`~selective_clf.SelectiveClassifierCV` with `skl2onnx
 <https://onnx.ai/sklearn-onnx/>`_, after which ``skl2onnx.to_onnx(model, X)``
-converts a fitted model whose base estimator skl2onnx itself converts. It
-needs the ``onnx`` extra: ``pip install "selective-clf[onnx]"``.
+converts a fitted model whose base estimator skl2onnx itself converts.
+:func:`to_onnx` converts the same way and then checks the graph in
+onnxruntime against ``predict`` on rows you give (:func:`check_onnx_parity`
+checks a graph converted otherwise): skl2onnx converts some bases wrongly.
+It needs the ``onnx`` extra: ``pip install ".[onnx]"`` from the repository
+root.
 
 The graph has three outputs:
 
@@ -30,11 +34,12 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "selective_clf.onnx needs skl2onnx and onnx; install them with "
-        'pip install "selective-clf[onnx]".'
+        'pip install ".[onnx]" from the repository root.'
     ) from exc
 
+from ._check import ONNXParityError, check_onnx_parity, to_onnx
 from ._converter import register
 
 register()
 
-__all__: list[str] = []
+__all__ = ["ONNXParityError", "check_onnx_parity", "to_onnx"]

@@ -53,15 +53,25 @@ from skl2onnx.common._registration import (
     register_shape_calculator,
 )
 from skl2onnx.common.data_types import (
+    DoubleTensorType,
     FloatTensorType,
     Int64TensorType,
     StringTensorType,
     guess_numpy_type,
 )
 from skl2onnx.proto import onnx_proto
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import (
+    AdaBoostClassifier,
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+)
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import RidgeClassifier, RidgeClassifierCV
 from sklearn.pipeline import Pipeline
-from sklearn.svm import SVC, NuSVC
+from sklearn.svm import SVC, LinearSVC, NuSVC
+from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
 from .._classifier import SelectiveClassifier
 from .._tuning import SelectiveClassifierCV
@@ -75,6 +85,27 @@ OUTPUT_NAMES = {
 # skl2onnx writes it by default, or its raw decision scores.
 _BASE_ALIAS = "SelectiveClfBaseClassifier"
 _BASE_RAW_SCORES_ALIAS = "SelectiveClfBaseClassifierRawScores"
+
+# Classifiers whose binary probabilities skl2onnx 1.20 converts wrongly.
+_WRONG_BINARY_PROBA = (LinearDiscriminantAnalysis,)
+
+# Classifiers whose skl2onnx 1.20 graph is wrong for float64 (double) inputs:
+# the tree ensembles declare double probabilities that their operator writes
+# as float, so onnxruntime refuses to load the graph; the linear ones raise
+# NotImplementedError ("post_transform 'NONE' is not supported with double").
+# Measured on the bases of tests/test_onnx.py; the same models convert and
+# match predict with a float32 sample.
+_NO_DOUBLE_INPUT = (
+    DecisionTreeClassifier,
+    ExtraTreeClassifier,
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    AdaBoostClassifier,
+    LinearSVC,
+    RidgeClassifier,
+    RidgeClassifierCV,
+)
 
 
 def _unfreeze(estimator):
@@ -99,7 +130,7 @@ def _wants_raw_scores(model):
     )
 
 
-def _check_convertible(scope, model):
+def _check_convertible(scope, model, inputs=()):
     """Refuse what the graph cannot reproduce, naming the fix."""
     if getattr(model, "novelty_detector_", None) is not None:
         raise NotImplementedError(
@@ -129,6 +160,31 @@ def _check_convertible(scope, model):
             "score per pair of classes, not one per class, so no confidence per "
             "class can be exported. Use decision_function_shape='ovr' (the "
             "default)."
+        )
+    if (
+        isinstance(final, _WRONG_BINARY_PROBA)
+        and len(model.classes_) == 2
+        and model.response_method_ == "predict_proba"
+    ):
+        # skl2onnx writes softmax(-s, s) = expit(2 s) where scikit-learn's
+        # predict_proba is expit(s): the probabilities, the confidence and so
+        # the rejections differ (0.15 apart at most on the tests' data).
+        raise ValueError(
+            "skl2onnx converts the probabilities of a binary "
+            "LinearDiscriminantAnalysis wrongly (expit(2 * score) instead of "
+            "expit(score)): the graph would reject other rows than predict. Use "
+            "response_method='decision_function' (its scores convert exactly, "
+            "with a threshold on the score scale), or another base such as "
+            "LogisticRegression."
+        )
+    if any(isinstance(variable.type, DoubleTensorType) for variable in inputs) and (
+        isinstance(final, _NO_DOUBLE_INPUT)
+    ):
+        raise ValueError(
+            f"skl2onnx cannot convert {type(final).__name__} for float64 inputs: "
+            "its graph fails to load in onnxruntime or to convert. Convert with "
+            "a float32 sample, to_onnx(model, X[:1].astype(np.float32)), and feed "
+            "float32 rows to the graph."
         )
     # skl2onnx's list of the options its converter for ``final`` accepts.
     allowed = scope._get_allowed_options(final, fail=False) or {}
@@ -212,7 +268,7 @@ def selective_classifier_parser(scope, model, inputs, custom_parsers=None):
     outputs : list of Variable
         ``label``, ``probabilities`` (or ``scores``) and ``confidence``.
     """
-    _check_convertible(scope, model)
+    _check_convertible(scope, model, inputs)
     this_operator = scope.declare_local_operator(get_model_alias(type(model)), model)
     # Our outputs are declared first so that they get the plain names; the
     # base's own label and response become ``label1`` and the like. Their
