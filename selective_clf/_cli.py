@@ -289,7 +289,8 @@ def _write_plot(clf, X_test, y_test, output):
     except ImportError:
         _progress(
             "matplotlib is not installed, so no plot was written; install it with "
-            "pip install 'selective-clf[plot]'"
+            "pip install matplotlib (from a selective_clf checkout: "
+            "pip install '.[plot]')"
         )
         return
     from ._plot import RiskCoverageDisplay

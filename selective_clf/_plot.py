@@ -16,7 +16,8 @@ def _check_matplotlib(caller):
     except ImportError as exc:
         raise ImportError(
             f"{caller} requires matplotlib, which is not installed. Install it "
-            "with: pip install 'selective-clf[plot]' (or pip install matplotlib)."
+            "with: pip install matplotlib (from a selective_clf checkout: "
+            "pip install '.[plot]')."
         ) from exc
     return plt
 

@@ -126,4 +126,5 @@ def test_package_imports_and_plot_errors_without_matplotlib():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert "pip install 'selective-clf[plot]'" in out
+    assert "pip install matplotlib" in out
+    assert "pip install '.[plot]'" in out
