@@ -6,15 +6,12 @@ person, or nobody, decides them). Each stage only ever sees the rows that
 reach it, so a slow model is never run on the rows a fast one decided.
 """
 
-import warnings
 from itertools import product
 from math import ceil
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import Bunch, get_tags, indexable
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -28,6 +25,7 @@ from ._bounds import certify_chains
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     SelectiveClassifier,
+    is_frozen,
 )
 from ._compat import (
     Interval,
@@ -41,7 +39,15 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import counts_at, ranked_counts
-from ._tuning import GuaranteeWarning
+from ._oof import (
+    fit_stages_and_collect,
+    get_splitter,
+    make_splits,
+    split_groups,
+    stage_decisions,
+    warn_missing_classes,
+    warn_protocol,
+)
 from ._validation import (
     check_fit_target,
     equals_label,
@@ -49,6 +55,7 @@ from ._validation import (
     resolve_reject_label,
     rows_with_nan,
 )
+from .exceptions import GuaranteeWarning, _warn
 from .metrics._scorer import _get_reject_label
 from .metrics._scores import rejection_cost_loss
 
@@ -77,19 +84,6 @@ def _stage_reject_label(name, stage):
             "next stage. Wrap it in SelectiveClassifier (threshold=None never "
             "rejects, for a last stage that decides every row it gets)."
         ) from None
-
-
-def _stage_prediction_and_confidence(stage, X):
-    """Return the base prediction and confidence of a fitted SelectiveClassifier.
-
-    One call of the wrapped model's response method gives both. Rows its
-    novelty detector rejects get a NaN confidence: no threshold accepts them.
-    """
-    decision = stage._decide(X)
-    class_index, confidence = decision.class_index, decision.confidence
-    if decision.novel.any():
-        confidence = np.where(decision.novel, np.nan, confidence)
-    return np.asarray(stage.classes_).take(class_index), confidence
 
 
 class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
@@ -596,38 +590,6 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
 # --------------------------------------------------------------------------
 
 
-def _fit_stages_and_collect(stages, X, y, *, train, val, routed):
-    """Fit every stage (threshold None) on ``train``; confidences and errors on ``val``.
-
-    ``train=None`` fits on all of ``X`` (frozen stages: the fit is a no-op).
-
-    Returns
-    -------
-    val : ndarray of int
-    confidence : ndarray of shape (n_stages, n_val)
-    errors : ndarray of bool of shape (n_stages, n_val)
-    fitted : list of (str, SelectiveClassifier)
-    """
-    X_val = _safe_indexing(X, val)
-    y_val = y[val]
-    fitted, confidence, errors = [], [], []
-    for name, estimator in stages:
-        stage = clone(estimator).set_params(threshold=None)
-        if train is None:
-            stage.fit(X, y, **routed[name].fit)
-        else:
-            stage.fit(
-                _safe_indexing(X, train),
-                y[train],
-                **_check_method_params(X, routed[name].fit, indices=train),
-            )
-        y_pred, conf = _stage_prediction_and_confidence(stage, X_val)
-        fitted.append((name, stage))
-        confidence.append(np.asarray(conf, dtype=np.float64))
-        errors.append(y_pred != y_val)
-    return val, np.vstack(confidence), np.vstack(errors), fitted
-
-
 def _cascade_operating_points(confidence, errors, grids, weights=None):
     """Count what a cascade does at every combination of stage thresholds.
 
@@ -1059,42 +1021,6 @@ class SelectiveCascadeCV(SelectiveCascade):
             )
         return costs
 
-    def _get_cv(self, y=None):
-        """Return the splitter: one stratified holdout split for a float ``cv``."""
-        if isinstance(self.cv, Real) and 0 < self.cv < 1:
-            return StratifiedShuffleSplit(
-                n_splits=1, test_size=self.cv, random_state=self.random_state
-            )
-        return check_cv(self.cv, y=y, classifier=True)
-
-    def _splits(self, X, y, split_params):
-        """Return (mode, list of (train, val) splits); mode: frozen, keep or refit."""
-        if all(
-            isinstance(estimator.estimator, FrozenEstimator)
-            for _, estimator in self.stages
-        ):
-            return "frozen", [(None, np.arange(_num_samples(X)))]
-        if (
-            split_params.get("groups") is not None
-            and isinstance(self.cv, Real)
-            and 0 < self.cv < 1
-        ):
-            raise ValueError(
-                f"groups were given, but cv={self.cv!r} is a holdout fraction whose "
-                "stratified split ignores groups, so a group could be split "
-                "between the training and the calibration rows. Pass a group-aware "
-                f"splitter, e.g. cv=GroupShuffleSplit(n_splits=1, test_size={self.cv!r}"
-                ", random_state=0) with refit=False."
-            )
-        splits = list(self._get_cv(y).split(X, y, **split_params))
-        if not self.refit and len(splits) > 1:
-            raise ValueError(
-                f"refit=False keeps the stages of a single split, but cv gives "
-                f"{len(splits)} splits. Use a float cv (a holdout fraction) or "
-                "refit=True."
-            )
-        return ("refit" if self.refit else "keep"), splits
-
     def _route_tuning_params(self, fit_params):
         """Metadata for each stage's ``fit`` and for the splitter's ``split``.
 
@@ -1105,27 +1031,9 @@ class SelectiveCascadeCV(SelectiveCascade):
         if _routing_enabled():
             routed = process_routing(self, "fit", **fit_params)
             return routed, routed[_SPLITTER].split
-        params = dict(fit_params)
-        groups = params.pop("groups", None)
+        params, split_params = split_groups(fit_params)
         routed = Bunch(**{name: Bunch(fit=params) for name, _ in self.stages})
-        return routed, ({} if groups is None else {"groups": groups})
-
-    def _warn_protocol(self, mode, n_splits):
-        if self.target_risk is None or mode in ("frozen", "keep"):
-            return
-        why = (
-            f"the thresholds are certified on out-of-fold confidences of {n_splits} "
-            "fold models, not on the final stages refitted on all data"
-            if n_splits > 1
-            else "the final stages are refitted on the calibration rows"
-        )
-        warnings.warn(
-            f"The risk guarantee does not hold for the fitted cascade: {why}. For a "
-            "guarantee, use a float cv (e.g. cv=0.3) with refit=False, or stages "
-            "wrapping FrozenEstimator(model) with calibration data they never saw.",
-            GuaranteeWarning,
-            stacklevel=3,
-        )
+        return routed, split_params
 
     def _grids(self, confidence):
         """Candidate thresholds of each stage."""
@@ -1217,15 +1125,27 @@ class SelectiveCascadeCV(SelectiveCascade):
             sample_weight = _check_sample_weight(sample_weight, X)
             fit_params = {**fit_params, "sample_weight": sample_weight}
         routed, split_params = self._route_tuning_params(fit_params)
-        mode, splits = self._splits(X, y, split_params)
-        self._warn_protocol(mode, len(splits))
+        mode, splits = make_splits(
+            X,
+            y,
+            cv=self.cv,
+            refit=self.refit,
+            random_state=self.random_state,
+            frozen=all(is_frozen(stage.estimator) for _, stage in self.stages),
+            split_params=split_params,
+            what="stages",
+        )
+        if self.target_risk is not None:
+            warn_protocol(mode, len(splits), subject="cascade")
 
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_stages_and_collect)(
+            delayed(fit_stages_and_collect)(
                 self.stages, X, y, train=train, val=val, routed=routed
             )
             for train, val in splits
         )
+        if mode != "frozen":
+            warn_missing_classes([r[3][0][1].classes_ for r in results], y)
         val = np.concatenate([r[0] for r in results])
         confidence = np.hstack([r[1] for r in results])
         errors = np.hstack([r[2] for r in results])
@@ -1347,14 +1267,13 @@ class SelectiveCascadeCV(SelectiveCascade):
             return int(np.lexsort((-coverage, cost))[0])
         eligible = np.flatnonzero(table["certified"])
         if eligible.shape[0] == 0:
-            warnings.warn(
+            _warn(
                 f"No combination of stage thresholds keeps the cascade's selective "
                 f"risk below {self.target_risk} with probability "
                 f"{1 - self.delta:.3g} on these {n_samples} calibration rows, so "
                 "the cascade rejects everything. Allow a "
                 "larger target_risk or delta, or calibrate on more data.",
                 GuaranteeWarning,
-                stacklevel=4,
             )
             self.risk_bound_ = float("nan")
             return None
@@ -1391,12 +1310,12 @@ class SelectiveCascadeCV(SelectiveCascade):
         """
         router = super().get_metadata_routing()
         router.add(
-            **{_SPLITTER: self._get_cv()},
+            **{_SPLITTER: get_splitter(self.cv, random_state=self.random_state)},
             method_mapping=MethodMapping().add(caller="fit", callee="split"),
         )
         return router
 
     def _stage_decide(self, index, X):
-        y_pred, confidence = _stage_prediction_and_confidence(self.stages_[index][1], X)
+        y_pred, confidence = stage_decisions(self.stages_[index][1], X)
         with np.errstate(invalid="ignore"):
             return y_pred, confidence >= self.thresholds_[index]

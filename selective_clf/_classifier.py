@@ -1,6 +1,5 @@
 """SelectiveClassifier: any classifier plus a reject option."""
 
-import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -48,6 +47,7 @@ from ._validation import (
     prediction_dtype,
     resolve_reject_label,
 )
+from .exceptions import _warn
 from .metrics._scores import rejection_cost_loss
 
 DEFAULT_REJECTION_COST = 0.5
@@ -244,14 +244,13 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             or not np.any(thresholds > 0)  # 0 (or below) is a deliberate "never"
         ):
             return
-        warnings.warn(
+        _warn(
             f"threshold={self.threshold!r} never rejects: with {n_classes} classes "
             f"the top probability is at least 1/{n_classes}. The 0.5 decision "
             "cut-off of a sigmoid is not the confidence threshold; to abstain "
             "when the model is unsure, use a threshold above "
             f"{1.0 / n_classes:.3g} (e.g. 0.6 or 0.8).",
             UserWarning,
-            stacklevel=4,
         )
 
     def _decision_threshold(self):

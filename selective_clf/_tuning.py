@@ -1,14 +1,11 @@
 """SelectiveClassifierCV: tune the reject threshold from one fit per fold."""
 
-import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import Bunch, indexable
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -26,7 +23,6 @@ from ._classifier import (
     _get_estimator,
     fit_novelty_detector,
     is_frozen,
-    resolve_response_method,
 )
 from ._compat import (
     Interval,
@@ -36,105 +32,29 @@ from ._compat import (
     _check_method_params,
     _check_sample_weight,
     _fit_context,
-    _num_samples,
     _routing_enabled,
     _safe_indexing,
 )
 from ._counting import coverage_and_risk_at, ranked_counts
-from ._decision import _encode, decide, rejected_mask
+from ._decision import _encode, rejected_mask
+from ._oof import (
+    fit_and_collect,
+    get_splitter,
+    make_splits,
+    split_groups,
+    warn_missing_classes,
+    warn_protocol,
+)
 from ._validation import (
     check_fit_target,
     check_not_bool,
     prediction_dtype,
     prediction_errors,
 )
-from .exceptions import GuaranteeWarning, InfeasibleTargetError
+from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
 
 DEFAULT_SCORING_GRID = 100
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
-
-
-def _fit_and_collect(
-    estimator,
-    X,
-    y,
-    *,
-    train,
-    val,
-    fit_params,
-    response_method,
-    confidence,
-    novelty_detector=None,
-):
-    """Fit on ``train`` (if any); return the model and its decisions on ``val``.
-
-    An unfitted ``novelty_detector`` is fitted on ``X[train]`` (on ``X[val]``
-    for a frozen model, which has no training part; a frozen detector is
-    used as is), and the validation samples it marks as outliers are left
-    out of the decisions: they are rejected whatever the threshold, so they
-    do not tune it.
-
-    Returns
-    -------
-    fold : Bunch
-        ``estimator`` (the fitted model), ``novelty_detector`` (fitted, or
-        None), ``val`` (indices of the validation samples the detector
-        keeps), ``n_val`` (number of validation samples), ``confidence`` and
-        ``y_pred`` (decisions without rejection, through the same reject
-        rule as ``predict``) of the kept samples.
-    """
-    if train is not None:
-        estimator.fit(
-            _safe_indexing(X, train),
-            _safe_indexing(y, train),
-            **_check_method_params(X, fit_params, indices=train),
-        )
-    if novelty_detector is not None:
-        novelty_detector = fit_novelty_detector(
-            novelty_detector, _safe_indexing(X, val if train is None else train)
-        )
-    decision = decide(
-        estimator,
-        _safe_indexing(X, val),
-        response_method=resolve_response_method(response_method, estimator),
-        confidence=confidence,
-        novelty_detector=novelty_detector,
-    )
-    kept = ~decision.novel
-    return Bunch(
-        estimator=estimator,
-        novelty_detector=novelty_detector,
-        val=np.asarray(val)[kept],
-        n_val=kept.shape[0],
-        confidence=np.asarray(decision.confidence[kept], dtype=np.float64),
-        y_pred=np.asarray(estimator.classes_).take(decision.class_index[kept]),
-    )
-
-
-def _warn_missing_classes(folds, y):
-    """Warn when a fold model never saw a class that its validation rows hold.
-
-    Such a model cannot predict the class, so every validation row of it is
-    an error, which drags the tuned threshold up (often to rejecting
-    everything).
-    """
-    classes = np.unique(np.asarray(y))
-    missing = {}
-    for i, fold in enumerate(folds):
-        lacking = classes[~np.isin(classes, np.asarray(fold.estimator.classes_))]
-        if lacking.shape[0]:
-            missing[i] = lacking.tolist()
-    if missing:
-        named = "; ".join(f"split {i}: {labels}" for i, labels in missing.items())
-        warnings.warn(
-            "The training part of some splits has no sample of a class "
-            f"({named}), so their models cannot predict it and every validation "
-            "row of it counts as an error when tuning the threshold. Use a "
-            "stratified splitter (an int or float cv does this), or shuffle the "
-            "rows before a KFold.",
-            UserWarning,
-            stacklevel=5,
-        )
 
 
 # -- the out-of-fold trade-off and the candidate thresholds ------------------
@@ -312,11 +232,10 @@ def _choose_target_risk(
         )
         if infeasible == "raise":
             raise InfeasibleTargetError(f"{message}; {advice}")
-        warnings.warn(
+        _warn(
             f"{message}, so the model rejects everything; {advice} (Pass "
             'infeasible="raise" to make this an error.)',
             GuaranteeWarning,
-            stacklevel=6,
         )
     # The whole curve for cv_results_: every distinct value (or the user's
     # grid) and the chosen threshold, with the coverage each gives (what the
@@ -779,46 +698,6 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         return given[0]
 
-    def _get_cv(self, y=None):
-        """Return the splitter: one stratified holdout split for a float ``cv``."""
-        if isinstance(self.cv, Real) and 0 < self.cv < 1:
-            return StratifiedShuffleSplit(
-                n_splits=1, test_size=self.cv, random_state=self.random_state
-            )
-        return check_cv(self.cv, y=y, classifier=True)
-
-    def _splits(self, X, y, split_params):
-        """Return (final-model mode, list of (train, val) splits)."""
-        if isinstance(_get_estimator(self.estimator), FrozenEstimator):
-            return "frozen", [(None, np.arange(_num_samples(X)))]
-        splits = list(self._get_cv(y).split(X, y, **split_params))
-        if not self.refit and len(splits) > 1:
-            raise ValueError(
-                f"refit=False keeps the model of a single split, but cv gives "
-                f"{len(splits)} splits. Use a float cv (a holdout fraction) or "
-                "refit=True."
-            )
-        return ("refit" if self.refit else "keep"), splits
-
-    def _warn_protocol(self, mode, n_splits):
-        if self.target_risk is None or mode in ("frozen", "keep"):
-            return
-        if n_splits > 1:
-            why = (
-                f"the threshold is certified on out-of-fold predictions of {n_splits} "
-                "fold models, not on the final model refitted on all data"
-            )
-        else:
-            why = "the final model is refitted on the calibration samples"
-        warnings.warn(
-            f"The risk guarantee does not hold for the fitted model: {why}. For a "
-            "guarantee, use a float cv (e.g. cv=0.3) with refit=False, or pass a "
-            "pre-trained model as FrozenEstimator(model) with calibration data "
-            "it never saw.",
-            GuaranteeWarning,
-            stacklevel=5,
-        )
-
     def _route(self, sample_weight, fit_params):
         if _routing_enabled():
             return process_routing(
@@ -826,12 +705,11 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         # Without routing, ``groups`` goes to the splitter, as GridSearchCV
         # does, and every other parameter to the estimator's fit.
-        estimator_fit = dict(fit_params)
-        groups = estimator_fit.pop("groups", None)
+        estimator_fit, split_params = split_groups(fit_params)
         weight = {} if sample_weight is None else {"sample_weight": sample_weight}
         return Bunch(
             estimator=Bunch(fit={**estimator_fit, **weight}),
-            splitter=Bunch(split={} if groups is None else {"groups": groups}),
+            splitter=Bunch(split=split_params),
             scorer=Bunch(score=weight),
         )
 
@@ -903,12 +781,22 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         routed = self._route(sample_weight, fit_params)
         base = _get_estimator(self.estimator)
         detector = self._checked_novelty_detector()
-        mode, splits = self._splits(X, y, routed.splitter.split)
+        mode, splits = make_splits(
+            X,
+            y,
+            cv=self.cv,
+            refit=self.refit,
+            random_state=self.random_state,
+            frozen=is_frozen(base),
+            split_params=routed.splitter.split,
+            what="model",
+        )
         self._check_detector_protocol(objective, mode, detector)
-        self._warn_protocol(mode, len(splits))
+        if self.target_risk is not None:
+            warn_protocol(mode, len(splits), subject="model")
         folds = self._collect(base, mode, splits, X, y, routed.estimator.fit)
         if mode != "frozen":
-            _warn_missing_classes(folds, y)
+            warn_missing_classes([fold.estimator.classes_ for fold in folds], y)
         val = np.concatenate([fold.val for fold in folds])
         # coverage_ counts the novel samples (always rejected) too.
         kept_share = val.shape[0] / sum(fold.n_val for fold in folds)
@@ -998,7 +886,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     def _collect(self, base, mode, splits, X, y, fit_params):
         """Fit one model per split; its out-of-fold decisions, in one pass."""
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_and_collect)(
+            delayed(fit_and_collect)(
                 base if mode == "frozen" else clone(base),
                 X,
                 y,
@@ -1030,12 +918,11 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "its default kernel on unscaled data)."
             )
         if n_nan:
-            warnings.warn(
+            _warn(
                 f"{n_nan} of {confidence.shape[0]} out-of-fold confidences are NaN "
                 "(a NaN or infinite response); those samples are always rejected "
                 "and counted as rejections when tuning.",
                 UserWarning,
-                stacklevel=5,
             )
 
     def _choose(self, objective, oof, X, routed, val):
@@ -1093,7 +980,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
             .add(
-                splitter=self._get_cv(),
+                splitter=get_splitter(self.cv, random_state=self.random_state),
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
@@ -1230,7 +1117,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 f"delta={choice.achievable_delta[k]:.3g} is {achievable:.3g} "
                 "(choose a new target on fresh data, or the guarantee is lost)"
             )
-            warnings.warn(
+            _warn(
                 f"Class {label!r}: no threshold keeps the error rate of the "
                 f"samples accepted as {label!r} below {targets[k]:g} with "
                 f"the simultaneous probability {1 - self.delta:.3g}, on its "
@@ -1239,7 +1126,6 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "larger target_risk for it or a larger delta, or calibrate on "
                 "more data.",
                 GuaranteeWarning,
-                stacklevel=7,
             )
 
     def _set_classwise_results(self, objective, choice, oof, kept_share):

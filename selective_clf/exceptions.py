@@ -3,6 +3,8 @@
 # Authors: The selective_clf developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
+
 __all__ = ["GuaranteeWarning", "InfeasibleTargetError"]
 
 
@@ -43,3 +45,28 @@ class InfeasibleTargetError(ValueError):
     ...     print("not certified:", str(error)[:37])
     not certified: No threshold keeps the selective risk
     """
+
+
+def _warn(message, category=UserWarning):
+    """Warn, attributing the warning to the first frame outside the libraries.
+
+    The stack is walked past the frames of selective_clf, scikit-learn and
+    joblib (a ``fit`` reached through ``GridSearchCV``, ``_fit_context`` or a
+    parallel backend), so the warning points at the user's line whatever the
+    depth of the call, without a hard-coded ``stacklevel``.
+    """
+    import os
+    import sys
+
+    libraries = tuple(
+        os.path.dirname(module.__file__) + os.sep
+        for module in (sys.modules.get(name) for name in _LIBRARIES)
+        if module is not None and getattr(module, "__file__", None)
+    )
+    frame, level = sys._getframe(1), 2  # stacklevel 2 is our caller
+    while frame is not None and frame.f_code.co_filename.startswith(libraries):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+_LIBRARIES = ("selective_clf", "sklearn", "joblib")
