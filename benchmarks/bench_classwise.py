@@ -32,7 +32,7 @@ import numpy as np
 
 from selective_clf._bounds import RISK_METHODS
 from selective_clf._classwise import choose_rejection_cost, choose_target_risk
-from selective_clf._tuning import _candidates
+from selective_clf._objectives import candidates as _candidates
 
 SCALES = np.array([5.0, 3.0, 2.0, 1.5])
 TARGETS = np.array([0.02, 0.05, 0.08, 0.12])

@@ -16,7 +16,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from . import _classwise
-from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS, best_achievable_risk
+from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
@@ -28,15 +28,22 @@ from ._compat import (
     Interval,
     RealNotInt,
     StrOptions,
-    _BaseScorer,
     _check_method_params,
     _check_sample_weight,
     _fit_context,
     _routing_enabled,
     _safe_indexing,
 )
-from ._counting import coverage_and_risk_at, ranked_counts
-from ._decision import _encode, rejected_mask
+from ._counting import coverage_and_risk_at
+from ._decision import rejected_mask
+from ._objectives import (
+    choose_classwise,
+    choose_rejection_cost,
+    choose_scoring,
+    choose_target_coverage,
+    choose_target_risk,
+    classwise_cv_results,
+)
 from ._oof import (
     fit_and_collect,
     get_splitter,
@@ -48,268 +55,11 @@ from ._oof import (
 from ._validation import (
     check_fit_target,
     check_not_bool,
-    prediction_dtype,
     prediction_errors,
 )
-from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
+from .exceptions import _warn
 
-DEFAULT_SCORING_GRID = 100
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
-
-
-# -- the out-of-fold trade-off and the candidate thresholds ------------------
-
-
-def _candidates(confidence, errors, weights, thresholds):
-    """Candidate thresholds (descending) and their weighted counts.
-
-    ``thresholds="auto"`` gives every distinct finite confidence, preceded by
-    ``inf`` (reject everything) and followed by ``-inf`` (accept everything);
-    an int that many quantiles; an array exactly those values. NaN
-    confidences are never accepted but count in ``total``.
-
-    Returns
-    -------
-    candidates : Bunch
-        ``thresholds`` (descending), ``accepted`` and ``accepted_errors``
-        (weighted counts at each) and ``total`` (weight of all samples).
-    """
-    finite = ~np.isnan(confidence)
-    total = float(confidence.shape[0] if weights is None else weights.sum())
-    conf, err = confidence[finite], errors[finite]
-    w = None if weights is None else weights[finite]
-    if isinstance(thresholds, str):  # "auto"
-        if w is not None and (w > 0).any():
-            # a row of weight 0 counts for nothing, nor is it a candidate:
-            # as if it were removed
-            conf, err, w = conf[w > 0], err[w > 0], w[w > 0]
-        distinct, accepted, accepted_errors = ranked_counts(err, conf, w)
-        if w is not None:  # ranked_counts scales the weights to a max of 1
-            scale = float(w.sum()) / float(accepted[-1])
-            accepted, accepted_errors = accepted * scale, accepted_errors * scale
-        return Bunch(
-            thresholds=np.concatenate([[np.inf], distinct, [-np.inf]]),
-            accepted=np.concatenate([[0.0], accepted, [accepted[-1]]]),
-            accepted_errors=np.concatenate(
-                [[0.0], accepted_errors, [accepted_errors[-1]]]
-            ),
-            total=total,
-        )
-    grid = _grid(thresholds, conf)[::-1]
-    coverage, risk = coverage_and_risk_at(conf, err, grid, w)
-    accepted = coverage * (total if w is None else float(w.sum()))
-    with np.errstate(invalid="ignore"):
-        accepted_errors = np.where(accepted > 0, risk * accepted, 0.0)
-    return Bunch(
-        thresholds=grid,
-        accepted=accepted,
-        accepted_errors=accepted_errors,
-        total=total,
-    )
-
-
-def _grid(thresholds, confidence, default=None):
-    """Ascending grid of candidate thresholds from the ``thresholds`` param."""
-    if isinstance(thresholds, str):  # "auto"
-        n_quantiles = default
-    elif isinstance(thresholds, Integral):
-        n_quantiles = thresholds
-    else:
-        grid = np.asarray(thresholds)
-        if grid.dtype.kind == "b" or grid.dtype.kind not in "iuf":
-            raise ValueError(
-                f"thresholds must be numbers; got {np.asarray(thresholds).tolist()!r}."
-            )
-        grid = np.unique(grid.astype(np.float64))
-        if grid.shape[0] == 0:
-            raise ValueError(
-                "thresholds is empty: give at least one candidate threshold, or "
-                "thresholds='auto'."
-            )
-        if np.isnan(grid).any():
-            raise ValueError("thresholds must not contain NaN.")
-        return grid
-    if confidence.shape[0] == 0:
-        return np.array([-np.inf])
-    return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))
-
-
-# -- one pure function per objective -----------------------------------------
-# Each returns a Bunch with the candidate ``thresholds``, the ``objective``
-# value at each and the index ``best`` of the chosen one, plus any extra
-# fitted attribute (``risk_bound``) it certifies.
-
-
-def _choose_rejection_cost(oof, *, rejection_cost, thresholds):
-    """Minimise ``(errors + c * rejections) / n`` (Chow's cost)."""
-    cand = _candidates(oof.confidence, oof.errors, oof.weights, thresholds)
-    cost = (
-        cand.accepted_errors + rejection_cost * (cand.total - cand.accepted)
-    ) / cand.total
-    # ties: the lowest cost with the largest coverage (latest candidate).
-    best = len(cost) - 1 - int(np.argmin(cost[::-1]))
-    return Bunch(thresholds=cand.thresholds, objective=1.0 - cost, best=best)
-
-
-def _choose_target_coverage(oof, *, target_coverage, thresholds):
-    """Choose the highest threshold whose conformal rejection rate is in budget."""
-    confidence = oof.confidence
-    cand = _candidates(confidence, oof.errors, None, thresholds)
-    n = confidence.shape[0]
-    # Conformal quantile: reject below the k-th smallest confidence (NaN
-    # counting as the smallest: always rejected), so that a new exchangeable
-    # sample is rejected with probability k / (n + 1) <= 1 - target_coverage
-    # (ties only lower it). A lower threshold whose calibration accuracy
-    # happens to be higher is not taken: that is noise, and it would spend
-    # the rejection budget less.
-    k = int(np.floor((1.0 - target_coverage) * (n + 1)))
-    ranked = np.sort(np.where(np.isnan(confidence), -np.inf, confidence))
-    limit = -np.inf if k == 0 else ranked[k - 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = np.where(
-            cand.accepted > 0, 1.0 - cand.accepted_errors / cand.accepted, 0.0
-        )
-    admissible = np.flatnonzero(cand.thresholds <= limit)
-    if admissible.shape[0] == 0:
-        raise ValueError(
-            f"No candidate threshold accepts target_coverage={target_coverage} of "
-            f"the samples: every value of thresholds is above {limit:.6g}, the "
-            "highest threshold that does. Add lower candidate thresholds, or use "
-            "thresholds='auto'."
-        )
-    return Bunch(
-        thresholds=cand.thresholds, objective=accuracy, best=int(admissible[0])
-    )
-
-
-def _choose_target_risk(
-    oof, *, target_risk, delta, method, thresholds, infeasible="reject"
-):
-    """Choose the largest coverage whose risk is certified below the target.
-
-    An infeasible target gives ``inf`` (reject everything) with a
-    :class:`GuaranteeWarning`, or raises :class:`InfeasibleTargetError`
-    with ``infeasible="raise"``.
-    """
-    finite = ~np.isnan(oof.confidence)
-    # NaN confidences are never accepted; the accepted samples, and hence
-    # the binomial arguments of the bounds, only involve the finite ones.
-    confidence, errors = oof.confidence[finite], oof.errors[finite]
-    if method in ("sgr",) and not isinstance(thresholds, str):
-        raise ValueError(
-            "method='sgr' searches the distinct confidence values; it takes "
-            "no thresholds grid. Use thresholds='auto', or another method."
-        )
-    selection = RISK_METHODS[method](
-        confidence,
-        errors,
-        target_risk=target_risk,
-        delta=delta,
-        thresholds=None
-        if isinstance(thresholds, str)
-        else _grid(thresholds, confidence),
-    )
-    achievable = float("nan")
-    if not selection.feasible:
-        achievable = best_achievable_risk(
-            confidence, errors, delta=delta, method=method
-        )
-        feasible_text = (
-            "no target below 1 can be certified on them"
-            if np.isnan(achievable)
-            else f"the smallest target they can certify at delta={delta:g} is "
-            f"{achievable:.3g} (choose a new target on fresh data, or the "
-            "guarantee is lost)"
-        )
-        message = (
-            f"No threshold keeps the selective risk below {target_risk} "
-            f"with probability {1 - delta:.3g} on these "
-            f"{confidence.shape[0]} calibration samples"
-        )
-        advice = (
-            f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
-            "on more data."
-        )
-        if infeasible == "raise":
-            raise InfeasibleTargetError(f"{message}; {advice}")
-        _warn(
-            f"{message}, so the model rejects everything; {advice} (Pass "
-            'infeasible="raise" to make this an error.)',
-            GuaranteeWarning,
-        )
-    # The whole curve for cv_results_: every distinct value (or the user's
-    # grid) and the chosen threshold, with the coverage each gives (what the
-    # search maximises).
-    searched = (
-        np.unique(confidence)
-        if isinstance(thresholds, str)
-        else _grid(thresholds, confidence)
-    )
-    threshold = selection.threshold
-    if (
-        isinstance(thresholds, str)
-        and selection.feasible
-        and threshold <= confidence.min()
-    ):
-        # Every calibration sample is accepted: that is "accept everything",
-        # -inf as for the other objectives (its risk is tested on all of them).
-        threshold = -np.inf
-    curve = np.union1d(searched, [threshold])
-    coverage, _ = coverage_and_risk_at(oof.confidence, oof.errors, curve)
-    best = int(np.flatnonzero(curve == threshold)[0])
-    return Bunch(
-        thresholds=curve,
-        objective=coverage,
-        best=best,
-        risk_bound=float(selection.risk_bound),
-        best_achievable_risk=achievable,
-    )
-
-
-def _choose_scoring(oof, *, scorer, thresholds, score_params, owner):
-    """Maximise a scorer of predictions over the candidate thresholds.
-
-    The scorer sees the out-of-fold predictions with rejections at each
-    threshold, through the same reject rule as ``predict``, without any
-    refit or new prediction.
-    """
-    if not isinstance(scorer, _BaseScorer):
-        raise ValueError(
-            f"scoring={scorer!r} is a plain callable; to evaluate it at every "
-            "threshold without refitting, pass a scorer name or an object made "
-            "by sklearn.metrics.make_scorer or "
-            "selective_clf.metrics.make_selective_scorer."
-        )
-    grid = _grid(
-        thresholds,
-        oof.confidence[~np.isnan(oof.confidence)],
-        default=DEFAULT_SCORING_GRID,
-    )
-    if isinstance(thresholds, str):  # "auto" also offers "accept everything"
-        grid = np.concatenate([[-np.inf], grid])
-    reject_label = owner.reject_label_
-    dtype = prediction_dtype(np.asarray(owner.classes_), reject_label)
-    scores = np.empty(grid.shape[0])
-    for i, threshold in enumerate(grid):
-        rejected = rejected_mask(oof.confidence, np.array([threshold]), None)
-        y_sel = oof.y_pred.astype(dtype)
-        y_sel[rejected] = reject_label
-
-        def method_caller(estimator, method, X, y_sel=y_sel, **kwargs):
-            if method != "predict":
-                raise ValueError(
-                    f"scoring={scorer!r} scores {method}, which does not depend "
-                    "on the reject threshold, so it cannot choose one. Use a "
-                    "scorer of predictions, e.g. 'accuracy' or "
-                    "selective_clf.metrics.make_selective_scorer(...)."
-                )
-            return y_sel
-
-        scores[i] = scorer._score(
-            method_caller, owner, None, oof.y_true, **score_params
-        )
-    # ties: the largest coverage (lowest threshold, first in ascending order)
-    return Bunch(thresholds=grid, objective=scores, best=int(np.argmax(scores)))
 
 
 class SelectiveClassifierCV(BaseSelectiveClassifier):
@@ -928,17 +678,28 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
     def _choose(self, objective, oof, X, routed, val):
         """Dispatch to the pure function of the objective."""
         if self.classwise:
-            return self._choose_classwise(objective, oof)
+            return choose_classwise(
+                objective,
+                oof,
+                classes=self.classes_,
+                target_risk=self.target_risk,
+                rejection_costs=self._class_costs(np.asarray(self.classes_)),
+                target_coverage=self.target_coverage,
+                delta=self.delta,
+                method=self.method,
+                thresholds=self.thresholds,
+                infeasible=self.infeasible,
+            )
         if objective == "rejection_cost":
-            return _choose_rejection_cost(
+            return choose_rejection_cost(
                 oof, rejection_cost=self.rejection_cost, thresholds=self.thresholds
             )
         if objective == "target_coverage":
-            return _choose_target_coverage(
+            return choose_target_coverage(
                 oof, target_coverage=self.target_coverage, thresholds=self.thresholds
             )
         if objective == "target_risk":
-            return _choose_target_risk(
+            return choose_target_risk(
                 oof,
                 target_risk=self.target_risk,
                 delta=self.delta,
@@ -949,12 +710,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         # sample_weight is consumed by fit for the objective; a user scorer
         # gets what is routed to it.
         scorer_params = routed.scorer.score if "scorer" in routed else {}
-        return _choose_scoring(
+        return choose_scoring(
             oof,
             scorer=check_scoring(self.estimator_, scoring=self.scoring),
             thresholds=self.thresholds,
             score_params=_check_method_params(X, scorer_params, indices=val),
-            owner=self,
+            classes=self.classes_,
+            reject_label=self.reject_label_,
+            estimator=self,
         )
 
     def _decision_threshold(self):
@@ -1016,118 +779,6 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "SelectiveClassifier(threshold=[...]) with your scorer."
             )
 
-    def _choose_classwise(self, objective, oof):
-        """Split the out-of-fold data by predicted class; choose per class."""
-        classes = np.asarray(self.classes_)
-        class_index = _encode(oof.y_pred, classes)
-        groups = [np.flatnonzero(class_index == k) for k in range(len(classes))]
-        finite = ~np.isnan(oof.confidence)
-        if objective == "target_risk":
-            targets = _classwise.per_class_values(
-                self.target_risk,
-                classes,
-                "target_risk",
-                low=0.0,
-                high=1.0,
-                low_closed=False,
-                high_closed=False,
-            )
-            if self.method in ("sgr",) and not isinstance(self.thresholds, str):
-                raise ValueError(
-                    "method='sgr' searches the distinct confidence values; it "
-                    "takes no thresholds grid. Use thresholds='auto', or another "
-                    "method."
-                )
-            keep = [g[finite[g]] for g in groups]
-            choice = _classwise.choose_target_risk(
-                [oof.confidence[g] for g in keep],
-                [oof.errors[g] for g in keep],
-                target_risk=targets,
-                delta=self.delta,
-                method=self.method,
-                thresholds=None
-                if isinstance(self.thresholds, str)
-                else _grid(self.thresholds, oof.confidence[finite]),
-            )
-            self._warn_uncertified_classes(choice, classes, keep, targets)
-            choice.objective = float(
-                np.mean(~rejected_mask(oof.confidence, choice.thresholds, class_index))
-            )
-            # the curve of each class: every distinct value and its threshold
-            choice.class_candidates = [
-                np.union1d(np.unique(oof.confidence[g]), [choice.thresholds[k]])
-                for k, g in enumerate(keep)
-            ]
-            choice.class_objective = [None] * len(classes)  # its coverage
-        else:
-            # a grid shared by all classes keeps every common threshold a
-            # candidate of each class ("auto": each class's distinct values).
-            grid = (
-                self.thresholds
-                if isinstance(self.thresholds, str)
-                else _grid(self.thresholds, oof.confidence[finite])
-            )
-            weights = oof.weights if objective == "rejection_cost" else None
-            curves = [
-                _class_curve(oof, g, weights, grid) if g.shape[0] else None
-                for g in groups
-            ]
-            if objective == "rejection_cost":
-                choice = _classwise.choose_rejection_cost(
-                    curves,
-                    rejection_cost=self._class_costs(classes),
-                    fallback=_candidates(oof.confidence, oof.errors, oof.weights, grid),
-                )
-            else:
-                scalar = _choose_target_coverage(
-                    oof, target_coverage=self.target_coverage, thresholds=grid
-                )
-                choice = _classwise.choose_target_coverage(
-                    curves,
-                    n_samples=oof.confidence.shape[0],
-                    target_coverage=self.target_coverage,
-                    scalar=scalar.thresholds[scalar.best],
-                )
-            choice.class_candidates = [
-                None if curve is None else curve.thresholds for curve in curves
-            ]
-        choice.class_index = class_index
-        choice.groups = groups
-        return choice
-
-    def _warn_uncertified_classes(self, choice, classes, keep, targets):
-        if self.infeasible == "raise" and len(choice.infeasible):
-            labels = [classes.tolist()[k] for k in choice.infeasible]
-            raise InfeasibleTargetError(
-                f"No threshold certifies target_risk for class(es) {labels} with "
-                f"the simultaneous probability {1 - self.delta:.3g} on their "
-                f"{[keep[k].shape[0] for k in choice.infeasible]} calibration "
-                "samples; the smallest targets they can certify are "
-                f"{[float(choice.best_achievable_risk[k]) for k in choice.infeasible]}"
-                " (nan: none below 1). Allow a larger target_risk or delta, or "
-                "calibrate on more data."
-            )
-        for k in choice.infeasible:
-            label = classes.tolist()[k]
-            achievable = choice.best_achievable_risk[k]
-            feasible_text = (
-                "no target below 1 can be certified on them"
-                if np.isnan(achievable)
-                else f"the smallest target they can certify at its share "
-                f"delta={choice.achievable_delta[k]:.3g} is {achievable:.3g} "
-                "(choose a new target on fresh data, or the guarantee is lost)"
-            )
-            _warn(
-                f"Class {label!r}: no threshold keeps the error rate of the "
-                f"samples accepted as {label!r} below {targets[k]:g} with "
-                f"the simultaneous probability {1 - self.delta:.3g}, on its "
-                f"{keep[k].shape[0]} calibration samples predicted as it, so it "
-                f"is always rejected (threshold inf); {feasible_text}. Allow a "
-                "larger target_risk for it or a larger delta, or calibrate on "
-                "more data.",
-                GuaranteeWarning,
-            )
-
     def _set_classwise_results(self, objective, choice, oof, kept_share):
         """Fitted attributes of a class-wise choice; returns ``self``."""
         self.threshold_ = np.asarray(choice.thresholds, dtype=np.float64)
@@ -1137,7 +788,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self.best_achievable_risk_ = choice.best_achievable_risk
         self._set_coverage_and_risk(oof, choice.class_index, kept_share)
         if self.store_cv_results:
-            self.cv_results_ = _classwise_cv_results(
+            self.cv_results_ = classwise_cv_results(
                 np.asarray(self.classes_), choice, oof
             )
         return self
@@ -1201,42 +852,3 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y)
         return 1.0 - float(np.average(per_sample, weights=sample_weight))
-
-
-def _class_curve(oof, group, weights, grid):
-    """Return the candidates of one class (its out-of-fold samples ``group``)."""
-    confidence, errors = oof.confidence[group], oof.errors[group]
-    w = None if weights is None else weights[group]
-    if np.isnan(confidence).all():  # nothing to accept: only the total
-        total = float(group.shape[0] if w is None else w.sum())
-        return Bunch(
-            thresholds=np.array([np.inf, -np.inf]),
-            accepted=np.zeros(2),
-            accepted_errors=np.zeros(2),
-            total=total,
-        )
-    return _candidates(confidence, errors, w, grid)
-
-
-def _classwise_cv_results(classes, choice, oof):
-    """Per-class curves in long format: one row per (class, candidate)."""
-    columns = {key: [] for key in ("class", "thresholds", "coverage", "risk")}
-    objective = []
-    for k, candidates in enumerate(choice.class_candidates):
-        if candidates is None:
-            continue
-        group = choice.groups[k]
-        thresholds = np.asarray(candidates, dtype=np.float64)
-        order = np.argsort(thresholds, kind="stable")
-        coverage, risk = coverage_and_risk_at(
-            oof.confidence[group], oof.errors[group], thresholds[order]
-        )
-        columns["class"].append(np.repeat(classes[k : k + 1], order.shape[0]))
-        columns["thresholds"].append(thresholds[order])
-        columns["coverage"].append(coverage)
-        columns["risk"].append(risk)
-        own = choice.class_objective[k]
-        objective.append(coverage if own is None else np.asarray(own)[order])
-    results = {key: np.concatenate(value) for key, value in columns.items()}
-    results["objective"] = np.concatenate(objective)
-    return results

@@ -20,7 +20,7 @@ from selective_clf._classwise import (
     choose_target_risk,
     sidak_levels,
 )
-from selective_clf._tuning import _candidates
+from selective_clf._objectives import candidates as _candidates
 from selective_clf.metrics import selective_classification_report
 
 from ._helpers import ProbaFromColumns

@@ -1,0 +1,457 @@
+"""The tuning objectives of SelectiveClassifierCV, as pure functions.
+
+Each ``choose_*`` takes the out-of-fold data (a Bunch of ``confidence``,
+``errors``, ``y_true``, ``y_pred`` and ``weights``) and the objective's
+settings, and returns a Bunch with the candidate ``thresholds``, the
+``objective`` value at each and the index ``best`` of the chosen one (for
+``choose_classwise``: one threshold per class), plus what it certifies
+(``risk_bound``, ``best_achievable_risk``). None of them fits, predicts or
+sets an attribute: the estimator sets its fitted attributes from the result
+in one place.
+"""
+
+# Authors: The selective_clf developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from . import _classwise
+from ._bounds import RISK_METHODS, best_achievable_risk
+from ._compat import _BaseScorer
+from ._counting import coverage_and_risk_at, ranked_counts
+from ._decision import _encode, rejected_mask
+from ._validation import prediction_dtype
+from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
+
+DEFAULT_SCORING_GRID = 100
+
+# -- the out-of-fold trade-off and the candidate thresholds ------------------
+
+
+def candidates(confidence, errors, weights, thresholds):
+    """Candidate thresholds (descending) and their weighted counts.
+
+    ``thresholds="auto"`` gives every distinct finite confidence, preceded by
+    ``inf`` (reject everything) and followed by ``-inf`` (accept everything);
+    an int that many quantiles; an array exactly those values. NaN
+    confidences are never accepted but count in ``total``.
+
+    Returns
+    -------
+    candidates : Bunch
+        ``thresholds`` (descending), ``accepted`` and ``accepted_errors``
+        (weighted counts at each) and ``total`` (weight of all samples).
+    """
+    finite = ~np.isnan(confidence)
+    total = float(confidence.shape[0] if weights is None else weights.sum())
+    conf, err = confidence[finite], errors[finite]
+    w = None if weights is None else weights[finite]
+    if isinstance(thresholds, str):  # "auto"
+        if w is not None and (w > 0).any():
+            # a row of weight 0 counts for nothing, nor is it a candidate:
+            # as if it were removed
+            conf, err, w = conf[w > 0], err[w > 0], w[w > 0]
+        distinct, accepted, accepted_errors = ranked_counts(err, conf, w)
+        if w is not None:  # ranked_counts scales the weights to a max of 1
+            scale = float(w.sum()) / float(accepted[-1])
+            accepted, accepted_errors = accepted * scale, accepted_errors * scale
+        return Bunch(
+            thresholds=np.concatenate([[np.inf], distinct, [-np.inf]]),
+            accepted=np.concatenate([[0.0], accepted, [accepted[-1]]]),
+            accepted_errors=np.concatenate(
+                [[0.0], accepted_errors, [accepted_errors[-1]]]
+            ),
+            total=total,
+        )
+    grid = make_grid(thresholds, conf)[::-1]
+    coverage, risk = coverage_and_risk_at(conf, err, grid, w)
+    accepted = coverage * (total if w is None else float(w.sum()))
+    with np.errstate(invalid="ignore"):
+        accepted_errors = np.where(accepted > 0, risk * accepted, 0.0)
+    return Bunch(
+        thresholds=grid,
+        accepted=accepted,
+        accepted_errors=accepted_errors,
+        total=total,
+    )
+
+
+def make_grid(thresholds, confidence, default=None):
+    """Ascending grid of candidate thresholds from the ``thresholds`` param."""
+    if isinstance(thresholds, str):  # "auto"
+        n_quantiles = default
+    elif isinstance(thresholds, Integral):
+        n_quantiles = thresholds
+    else:
+        grid = np.asarray(thresholds)
+        if grid.dtype.kind == "b" or grid.dtype.kind not in "iuf":
+            raise ValueError(
+                f"thresholds must be numbers; got {np.asarray(thresholds).tolist()!r}."
+            )
+        grid = np.unique(grid.astype(np.float64))
+        if grid.shape[0] == 0:
+            raise ValueError(
+                "thresholds is empty: give at least one candidate threshold, or "
+                "thresholds='auto'."
+            )
+        if np.isnan(grid).any():
+            raise ValueError("thresholds must not contain NaN.")
+        return grid
+    if confidence.shape[0] == 0:
+        return np.array([-np.inf])
+    return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))
+
+
+# -- one pure function per objective -----------------------------------------
+# Each returns a Bunch with the candidate ``thresholds``, the ``objective``
+# value at each and the index ``best`` of the chosen one, plus any extra
+# fitted attribute (``risk_bound``) it certifies.
+
+
+def choose_rejection_cost(oof, *, rejection_cost, thresholds):
+    """Minimise ``(errors + c * rejections) / n`` (Chow's cost)."""
+    cand = candidates(oof.confidence, oof.errors, oof.weights, thresholds)
+    cost = (
+        cand.accepted_errors + rejection_cost * (cand.total - cand.accepted)
+    ) / cand.total
+    # ties: the lowest cost with the largest coverage (latest candidate).
+    best = len(cost) - 1 - int(np.argmin(cost[::-1]))
+    return Bunch(thresholds=cand.thresholds, objective=1.0 - cost, best=best)
+
+
+def choose_target_coverage(oof, *, target_coverage, thresholds):
+    """Choose the highest threshold whose conformal rejection rate is in budget."""
+    confidence = oof.confidence
+    cand = candidates(confidence, oof.errors, None, thresholds)
+    n = confidence.shape[0]
+    # Conformal quantile: reject below the k-th smallest confidence (NaN
+    # counting as the smallest: always rejected), so that a new exchangeable
+    # sample is rejected with probability k / (n + 1) <= 1 - target_coverage
+    # (ties only lower it). A lower threshold whose calibration accuracy
+    # happens to be higher is not taken: that is noise, and it would spend
+    # the rejection budget less.
+    k = int(np.floor((1.0 - target_coverage) * (n + 1)))
+    ranked = np.sort(np.where(np.isnan(confidence), -np.inf, confidence))
+    limit = -np.inf if k == 0 else ranked[k - 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.where(
+            cand.accepted > 0, 1.0 - cand.accepted_errors / cand.accepted, 0.0
+        )
+    admissible = np.flatnonzero(cand.thresholds <= limit)
+    if admissible.shape[0] == 0:
+        raise ValueError(
+            f"No candidate threshold accepts target_coverage={target_coverage} of "
+            f"the samples: every value of thresholds is above {limit:.6g}, the "
+            "highest threshold that does. Add lower candidate thresholds, or use "
+            "thresholds='auto'."
+        )
+    return Bunch(
+        thresholds=cand.thresholds, objective=accuracy, best=int(admissible[0])
+    )
+
+
+def choose_target_risk(
+    oof, *, target_risk, delta, method, thresholds, infeasible="reject"
+):
+    """Choose the largest coverage whose risk is certified below the target.
+
+    An infeasible target gives ``inf`` (reject everything) with a
+    :class:`GuaranteeWarning`, or raises :class:`InfeasibleTargetError`
+    with ``infeasible="raise"``.
+    """
+    finite = ~np.isnan(oof.confidence)
+    # NaN confidences are never accepted; the accepted samples, and hence
+    # the binomial arguments of the bounds, only involve the finite ones.
+    confidence, errors = oof.confidence[finite], oof.errors[finite]
+    if method in ("sgr",) and not isinstance(thresholds, str):
+        raise ValueError(
+            "method='sgr' searches the distinct confidence values; it takes "
+            "no thresholds grid. Use thresholds='auto', or another method."
+        )
+    selection = RISK_METHODS[method](
+        confidence,
+        errors,
+        target_risk=target_risk,
+        delta=delta,
+        thresholds=None
+        if isinstance(thresholds, str)
+        else make_grid(thresholds, confidence),
+    )
+    achievable = float("nan")
+    if not selection.feasible:
+        achievable = best_achievable_risk(
+            confidence, errors, delta=delta, method=method
+        )
+        feasible_text = (
+            "no target below 1 can be certified on them"
+            if np.isnan(achievable)
+            else f"the smallest target they can certify at delta={delta:g} is "
+            f"{achievable:.3g} (choose a new target on fresh data, or the "
+            "guarantee is lost)"
+        )
+        message = (
+            f"No threshold keeps the selective risk below {target_risk} "
+            f"with probability {1 - delta:.3g} on these "
+            f"{confidence.shape[0]} calibration samples"
+        )
+        advice = (
+            f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
+            "on more data."
+        )
+        if infeasible == "raise":
+            raise InfeasibleTargetError(f"{message}; {advice}")
+        _warn(
+            f"{message}, so the model rejects everything; {advice} (Pass "
+            'infeasible="raise" to make this an error.)',
+            GuaranteeWarning,
+        )
+    # The whole curve for cv_results_: every distinct value (or the user's
+    # grid) and the chosen threshold, with the coverage each gives (what the
+    # search maximises).
+    searched = (
+        np.unique(confidence)
+        if isinstance(thresholds, str)
+        else make_grid(thresholds, confidence)
+    )
+    threshold = selection.threshold
+    if (
+        isinstance(thresholds, str)
+        and selection.feasible
+        and threshold <= confidence.min()
+    ):
+        # Every calibration sample is accepted: that is "accept everything",
+        # -inf as for the other objectives (its risk is tested on all of them).
+        threshold = -np.inf
+    curve = np.union1d(searched, [threshold])
+    coverage, _ = coverage_and_risk_at(oof.confidence, oof.errors, curve)
+    best = int(np.flatnonzero(curve == threshold)[0])
+    return Bunch(
+        thresholds=curve,
+        objective=coverage,
+        best=best,
+        risk_bound=float(selection.risk_bound),
+        best_achievable_risk=achievable,
+    )
+
+
+def choose_scoring(
+    oof, *, scorer, thresholds, score_params, classes, reject_label, estimator
+):
+    """Maximise a scorer of predictions over the candidate thresholds.
+
+    The scorer sees the out-of-fold predictions with rejections at each
+    threshold, through the same reject rule as ``predict``, without any
+    refit or new prediction. ``estimator`` is only handed to the scorer
+    (whose predictions are intercepted); a selective scorer reads its
+    ``reject_label_``.
+    """
+    if not isinstance(scorer, _BaseScorer):
+        raise ValueError(
+            f"scoring={scorer!r} is a plain callable; to evaluate it at every "
+            "threshold without refitting, pass a scorer name or an object made "
+            "by sklearn.metrics.make_scorer or "
+            "selective_clf.metrics.make_selective_scorer."
+        )
+    grid = make_grid(
+        thresholds,
+        oof.confidence[~np.isnan(oof.confidence)],
+        default=DEFAULT_SCORING_GRID,
+    )
+    if isinstance(thresholds, str):  # "auto" also offers "accept everything"
+        grid = np.concatenate([[-np.inf], grid])
+    dtype = prediction_dtype(np.asarray(classes), reject_label)
+    scores = np.empty(grid.shape[0])
+    for i, threshold in enumerate(grid):
+        rejected = rejected_mask(oof.confidence, np.array([threshold]), None)
+        y_sel = oof.y_pred.astype(dtype)
+        y_sel[rejected] = reject_label
+
+        def method_caller(estimator, method, X, y_sel=y_sel, **kwargs):
+            if method != "predict":
+                raise ValueError(
+                    f"scoring={scorer!r} scores {method}, which does not depend "
+                    "on the reject threshold, so it cannot choose one. Use a "
+                    "scorer of predictions, e.g. 'accuracy' or "
+                    "selective_clf.metrics.make_selective_scorer(...)."
+                )
+            return y_sel
+
+        scores[i] = scorer._score(
+            method_caller, estimator, None, oof.y_true, **score_params
+        )
+    # ties: the largest coverage (lowest threshold, first in ascending order)
+    return Bunch(thresholds=grid, objective=scores, best=int(np.argmax(scores)))
+
+
+def choose_classwise(
+    objective,
+    oof,
+    *,
+    classes,
+    target_risk,
+    rejection_costs,
+    target_coverage,
+    delta,
+    method,
+    thresholds,
+    infeasible,
+):
+    """Split the out-of-fold data by predicted class; choose per class.
+
+    ``rejection_costs`` holds one cost per class (``rejection_cost``);
+    ``target_risk`` is the parameter (one value, an array or a mapping).
+    """
+    classes = np.asarray(classes)
+    class_index = _encode(oof.y_pred, classes)
+    groups = [np.flatnonzero(class_index == k) for k in range(len(classes))]
+    finite = ~np.isnan(oof.confidence)
+    if objective == "target_risk":
+        targets = _classwise.per_class_values(
+            target_risk,
+            classes,
+            "target_risk",
+            low=0.0,
+            high=1.0,
+            low_closed=False,
+            high_closed=False,
+        )
+        if method in ("sgr",) and not isinstance(thresholds, str):
+            raise ValueError(
+                "method='sgr' searches the distinct confidence values; it "
+                "takes no thresholds grid. Use thresholds='auto', or another "
+                "method."
+            )
+        keep = [g[finite[g]] for g in groups]
+        choice = _classwise.choose_target_risk(
+            [oof.confidence[g] for g in keep],
+            [oof.errors[g] for g in keep],
+            target_risk=targets,
+            delta=delta,
+            method=method,
+            thresholds=None
+            if isinstance(thresholds, str)
+            else make_grid(thresholds, oof.confidence[finite]),
+        )
+        _warn_uncertified_classes(
+            choice, classes, keep, targets, delta=delta, infeasible=infeasible
+        )
+        choice.objective = float(
+            np.mean(~rejected_mask(oof.confidence, choice.thresholds, class_index))
+        )
+        # the curve of each class: every distinct value and its threshold
+        choice.class_candidates = [
+            np.union1d(np.unique(oof.confidence[g]), [choice.thresholds[k]])
+            for k, g in enumerate(keep)
+        ]
+        choice.class_objective = [None] * len(classes)  # its coverage
+    else:
+        # a grid shared by all classes keeps every common threshold a
+        # candidate of each class ("auto": each class's distinct values).
+        grid = (
+            thresholds
+            if isinstance(thresholds, str)
+            else make_grid(thresholds, oof.confidence[finite])
+        )
+        weights = oof.weights if objective == "rejection_cost" else None
+        curves = [
+            _class_curve(oof, g, weights, grid) if g.shape[0] else None for g in groups
+        ]
+        if objective == "rejection_cost":
+            choice = _classwise.choose_rejection_cost(
+                curves,
+                rejection_cost=rejection_costs,
+                fallback=candidates(oof.confidence, oof.errors, oof.weights, grid),
+            )
+        else:
+            scalar = choose_target_coverage(
+                oof, target_coverage=target_coverage, thresholds=grid
+            )
+            choice = _classwise.choose_target_coverage(
+                curves,
+                n_samples=oof.confidence.shape[0],
+                target_coverage=target_coverage,
+                scalar=scalar.thresholds[scalar.best],
+            )
+        choice.class_candidates = [
+            None if curve is None else curve.thresholds for curve in curves
+        ]
+    choice.class_index = class_index
+    choice.groups = groups
+    return choice
+
+
+def _warn_uncertified_classes(choice, classes, keep, targets, *, delta, infeasible):
+    """Raise (``infeasible="raise"``) or warn about each uncertified class."""
+    if infeasible == "raise" and len(choice.infeasible):
+        labels = [classes.tolist()[k] for k in choice.infeasible]
+        raise InfeasibleTargetError(
+            f"No threshold certifies target_risk for class(es) {labels} with "
+            f"the simultaneous probability {1 - delta:.3g} on their "
+            f"{[keep[k].shape[0] for k in choice.infeasible]} calibration "
+            "samples; the smallest targets they can certify are "
+            f"{[float(choice.best_achievable_risk[k]) for k in choice.infeasible]}"
+            " (nan: none below 1). Allow a larger target_risk or delta, or "
+            "calibrate on more data."
+        )
+    for k in choice.infeasible:
+        label = classes.tolist()[k]
+        achievable = choice.best_achievable_risk[k]
+        feasible_text = (
+            "no target below 1 can be certified on them"
+            if np.isnan(achievable)
+            else f"the smallest target they can certify at its share "
+            f"delta={choice.achievable_delta[k]:.3g} is {achievable:.3g} "
+            "(choose a new target on fresh data, or the guarantee is lost)"
+        )
+        _warn(
+            f"Class {label!r}: no threshold keeps the error rate of the "
+            f"samples accepted as {label!r} below {targets[k]:g} with "
+            f"the simultaneous probability {1 - delta:.3g}, on its "
+            f"{keep[k].shape[0]} calibration samples predicted as it, so it "
+            f"is always rejected (threshold inf); {feasible_text}. Allow a "
+            "larger target_risk for it or a larger delta, or calibrate on "
+            "more data.",
+            GuaranteeWarning,
+        )
+
+
+def _class_curve(oof, group, weights, grid):
+    """Return the candidates of one class (its out-of-fold samples ``group``)."""
+    confidence, errors = oof.confidence[group], oof.errors[group]
+    w = None if weights is None else weights[group]
+    if np.isnan(confidence).all():  # nothing to accept: only the total
+        total = float(group.shape[0] if w is None else w.sum())
+        return Bunch(
+            thresholds=np.array([np.inf, -np.inf]),
+            accepted=np.zeros(2),
+            accepted_errors=np.zeros(2),
+            total=total,
+        )
+    return candidates(confidence, errors, w, grid)
+
+
+def classwise_cv_results(classes, choice, oof):
+    """Per-class curves in long format: one row per (class, candidate)."""
+    columns = {key: [] for key in ("class", "thresholds", "coverage", "risk")}
+    objective = []
+    for k, candidates in enumerate(choice.class_candidates):
+        if candidates is None:
+            continue
+        group = choice.groups[k]
+        thresholds = np.asarray(candidates, dtype=np.float64)
+        order = np.argsort(thresholds, kind="stable")
+        coverage, risk = coverage_and_risk_at(
+            oof.confidence[group], oof.errors[group], thresholds[order]
+        )
+        columns["class"].append(np.repeat(classes[k : k + 1], order.shape[0]))
+        columns["thresholds"].append(thresholds[order])
+        columns["coverage"].append(coverage)
+        columns["risk"].append(risk)
+        own = choice.class_objective[k]
+        objective.append(coverage if own is None else np.asarray(own)[order])
+    results = {key: np.concatenate(value) for key, value in columns.items()}
+    results["objective"] = np.concatenate(objective)
+    return results
