@@ -1101,3 +1101,45 @@ def test_fallback_is_a_deprecated_name_of_ltt_graph():
     assert old == certify.best_achievable_risk(conf, err, delta=0.05)
     assert certify.DEFAULT_RISK_METHOD == "ltt_graph"
     assert "fallback" not in certify.RISK_METHODS
+
+
+# --------------------------------------------------------------------------
+# pinned outputs: a refactoring must not move a threshold or a bound
+# --------------------------------------------------------------------------
+
+_PINNED = [
+    ("floor", "ltt_graph", 0.163, 0.14867563431642536, 519),
+    ("floor", "ltt", 0.131, 0.1497985445885086, 533),
+    ("floor", "ltt_holm", 0.171, 0.1478163529741909, 511),
+    ("floor", "sgr", 0.175, 0.14822732516073311, 509),
+    ("floor", "sgr_ltt", 0.194, 0.1489972876186032, 496),
+    ("floor", "ltt_holm_all", 0.226, 0.14966724523936664, 479),
+    ("floor", "ltt_bonferroni_all", 0.227, 0.1499259500856472, 478),
+    ("tied", "ltt_graph", 0.4, 0.09420760225148904, 193),
+    ("tied", "ltt", np.inf, np.nan, 0),
+    ("tied", "ltt_holm", 0.5, 0.09783239254041128, 163),
+    ("tied", "sgr", 0.4, 0.09982280853224156, 193),
+    ("tied", "sgr_ltt", np.inf, np.nan, 0),
+    ("tied", "ltt_holm_all", 0.525, 0.09850179770538356, 156),
+    ("tied", "ltt_bonferroni_all", 0.525, 0.09942103369045252, 156),
+]
+
+
+@pytest.mark.parametrize("data, method, threshold, bound, n_accepted", _PINNED)
+def test_selections_keep_their_pinned_outputs(
+    data, method, threshold, bound, n_accepted
+):
+    """Values of 0.2.0 (before and after the move to ``certify``)."""
+    conf, err = _floor_data(0) if data == "floor" else _tied_data(0)
+    target = 0.15 if data == "floor" else 0.1
+    if method.endswith("_all"):  # LTT over every distinct value
+        fwer = method.removeprefix("ltt_").removesuffix("_all")
+        res = select_threshold_ltt(conf, err, target_risk=target, delta=0.05, fwer=fwer)
+    else:
+        res = certify.RISK_METHODS[method](conf, err, target_risk=target, delta=0.05)
+    assert res.threshold == threshold
+    assert res.n_accepted == n_accepted
+    if np.isnan(bound):
+        assert np.isnan(res.risk_bound)
+    else:
+        assert res.risk_bound == pytest.approx(bound, rel=1e-12)
