@@ -9,6 +9,7 @@ from scipy import stats
 from selective_clf import certify
 from selective_clf.certify import (
     ThresholdSelection,
+    _binomial,
     _fwer,
     _select,
     binomial_p_value,
@@ -803,8 +804,8 @@ def test_ltt_graph_matches_brute_force(seed, r):
 def test_ltt_graph_power_entry_only_up_to_half_the_data():
     """No power entry beyond m / 2: it would leave too little to test."""
     n_floor = _power_reference(4000, 0.1, 0.05 / 4)
-    assert _select._power_count(2000, 0.1, 0.05 / 4, 0.05, 0.8) == n_floor
-    assert _select._power_count(n_floor - 1, 0.1, 0.05 / 4, 0.05, 0.8) is None
+    assert _binomial.power_count(2000, 0.1, 0.05 / 4, 0.05, 0.8) == n_floor
+    assert _binomial.power_count(n_floor - 1, 0.1, 0.05 / 4, 0.05, 0.8) is None
     counts, levels = _select._graph_entries(2 * n_floor - 1, 0.1, 0.05, 0.5)
     assert n_floor not in counts and sum(levels) == pytest.approx(0.05)
     counts, _ = _select._graph_entries(2 * n_floor, 0.1, 0.05, 0.5)

@@ -8,7 +8,8 @@ selective risk at that threshold, so:
   on ``R`` (vectorised over counts, and over levels by :func:`cp_upper`);
 * :func:`binomial_p_value` is the exact p-value of "``R`` exceeds ``r``";
 * :func:`start_count` is the fewest accepted samples at which that test can
-  pass with a few errors: where a fixed sequence of tests should start.
+  pass with a few errors: where a fixed sequence of tests should start;
+  :func:`power_count` the fewest at which it passes with a given power.
 
 The two are dual: ``binomial_p_value(k, n, r) <= delta`` iff
 ``r >= clopper_pearson_upper(k, n, delta)``.
@@ -25,6 +26,7 @@ __all__ = [
     "clopper_pearson_upper",
     "cp_upper",
     "min_passing_count",
+    "power_count",
     "start_count",
 ]
 
@@ -203,4 +205,28 @@ def start_count(target_risk, level, n_max, max_errors=START_ERRORS):
         n = min_passing_count(errors, target_risk, level, n_max)
         if n is not None and (n <= n_max / 2 or errors == 0):
             return n
+    return None
+
+
+def power_count(n_max, target_risk, level, risk, power):
+    """Smallest ``n <= n_max`` whose test at ``level`` has power ``power``.
+
+    The test with ``n`` accepted samples rejects "risk > target_risk" iff the
+    error count is at most ``k_n``, the largest ``k`` with
+    ``binom.cdf(k, n, target_risk) <= level``; its power when the true risk
+    is ``risk`` is ``binom.cdf(k_n, n, risk)``. The power is not monotone in
+    ``n`` (discreteness), so counts are scanned in doubling blocks and the
+    first that reaches ``power`` is returned; ``None`` when none up to
+    ``n_max`` does.
+    """
+    low = 1
+    while low <= n_max:
+        high = min(n_max, 2 * low + 1023)
+        n = np.arange(low, high + 1)
+        k = stats.binom.ppf(level, n, target_risk)
+        k = np.where(stats.binom.cdf(k, n, target_risk) <= level, k, k - 1)
+        reach = np.where(k >= 0, stats.binom.cdf(k, n, risk), 0.0) >= power
+        if reach.any():
+            return int(n[np.argmax(reach)])
+        low = high + 1
     return None

@@ -53,13 +53,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ._binomial import (
     binomial_p_value,
     check_probability,
     clopper_pearson_upper,
     cp_upper,
+    power_count,
     start_count,
 )
 from ._fwer import bonferroni, chain_with_entries, fixed_sequence, holm
@@ -421,30 +421,6 @@ HALVING_FRACTIONS = (0.5, 0.25)
 HALVING_MAX_TAKE = 0.8
 
 
-def _power_count(n_max, target_risk, level, risk, power):
-    """Smallest ``n <= n_max`` whose test at ``level`` has power ``power``.
-
-    The test with ``n`` accepted samples rejects "risk > target_risk" iff the
-    error count is at most ``k_n``, the largest ``k`` with
-    ``binom.cdf(k, n, target_risk) <= level``; its power when the true risk
-    is ``risk`` is ``binom.cdf(k_n, n, risk)``. The power is not monotone in
-    ``n`` (discreteness), so counts are scanned in doubling blocks and the
-    first that reaches ``power`` is returned; ``None`` when none up to
-    ``n_max`` does.
-    """
-    low = 1
-    while low <= n_max:
-        high = min(n_max, 2 * low + 1023)
-        n = np.arange(low, high + 1)
-        k = stats.binom.ppf(level, n, target_risk)
-        k = np.where(stats.binom.cdf(k, n, target_risk) <= level, k, k - 1)
-        reach = np.where(k >= 0, stats.binom.cdf(k, n, risk), 0.0) >= power
-        if reach.any():
-            return int(n[np.argmax(reach)])
-        low = high + 1
-    return None
-
-
 def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
     """Default entry counts and levels of :func:`select_threshold_ltt_graph`.
 
@@ -454,7 +430,7 @@ def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
     next entries double the count while it stays at most ``m`` and share the
     rest equally. A lone doubling entry holds all of their level.
 
-    The power entries (``power=True``), each at :func:`_power_count` for its
+    The power entries (``power=True``), each at :func:`~._binomial.power_count` for its
     level and a true risk of ``risk_ratio * target_risk``, and only if that
     count is at most ``m / 2``:
 
@@ -490,10 +466,10 @@ def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
     if not counts or not power:
         return counts, levels
 
-    def power_count(entry):
+    def entry_count(entry):
         risk_ratio, share = entry
         level = share * delta
-        return _power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
+        return power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
 
     def add(counts, levels, new_counts, take, first_pays):
         """Append entries sharing ``take``, paid for in proportion.
@@ -506,11 +482,11 @@ def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
         share = take / len(new_counts)
         return counts + new_counts, levels + [share] * len(new_counts)
 
-    n_floor = power_count(FLOOR_ENTRY)
+    n_floor = entry_count(FLOOR_ENTRY)
     if n_floor is not None and len(counts) > 1:
         take = min(FLOOR_ENTRY[1] * delta, sum(levels[1:]))
         counts, levels = add(counts, levels, [n_floor], take, first_pays=False)
-    n_weak = power_count(WEAK_ENTRY)
+    n_weak = entry_count(WEAK_ENTRY)
     if n_weak is not None:
         take = WEAK_ENTRY[1] * delta
         counts, levels = add(counts, levels, [n_weak], take, first_pays=True)
