@@ -430,9 +430,10 @@ def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
     next entries double the count while it stays at most ``m`` and share the
     rest equally. A lone doubling entry holds all of their level.
 
-    The power entries (``power=True``), each at :func:`~._binomial.power_count` for its
-    level and a true risk of ``risk_ratio * target_risk``, and only if that
-    count is at most ``m / 2``:
+    The power entries (``power=True``), each at
+    :func:`~._binomial.power_count` for its level and a true risk of
+    ``risk_ratio * target_risk``, and only if that count is at most
+    ``m / 2``:
 
     - the floor entry (:data:`FLOOR_ENTRY`), when there are at least two
       doubling entries: it takes ``share * delta`` (at most their level)
