@@ -1,6 +1,6 @@
 """Benchmark of the ``target_risk`` certification procedures, regime by regime.
 
-For every procedure of ``selective_clf._bounds.RISK_METHODS`` this measures,
+For every procedure of ``selective_clf.certify.RISK_METHODS`` this measures,
 side by side on the same calibration draws:
 
 - the mean *true* coverage of the certified threshold (0 when nothing is
@@ -59,20 +59,21 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import stats
 
-from selective_clf._bounds import (
-    DEFAULT_RISK_METHOD,
-    RISK_METHODS,
-    select_threshold_fallback,
-)
+from selective_clf.certify import DEFAULT_RISK_METHOD, RISK_METHODS
+
+# an ablation hook: the default selection with its entries as parameters
+from selective_clf.certify._select import _ltt_graph_selection
 
 DELTA = 0.05
 #: the methods of the package, plus the default without its power entries
 #: (the default of 0.2.0, shown to measure what the power entry changes)
 SELECTORS = {
     **RISK_METHODS,
-    "doubling": functools.partial(select_threshold_fallback, power_entries=False),
+    "doubling": functools.partial(_ltt_graph_selection, power_entries=False),
 }
-METHODS = [DEFAULT_RISK_METHOD] + sorted(m for m in SELECTORS if m != "fallback")
+METHODS = [DEFAULT_RISK_METHOD] + sorted(
+    m for m in SELECTORS if m != DEFAULT_RISK_METHOD
+)
 
 
 def _uniform(low, high):

@@ -30,9 +30,9 @@ import time
 
 import numpy as np
 
-from selective_clf._bounds import RISK_METHODS
 from selective_clf._classwise import choose_rejection_cost, choose_target_risk
 from selective_clf._objectives import candidates as _candidates
+from selective_clf.certify import DEFAULT_RISK_METHOD, RISK_METHODS
 
 SCALES = np.array([5.0, 3.0, 2.0, 1.5])
 TARGETS = np.array([0.02, 0.05, 0.08, 0.12])
@@ -62,7 +62,7 @@ def bonferroni(confidences, errors, *, target_risk, delta):
     for k, (c, e) in enumerate(zip(confidences, errors, strict=True)):
         if c.shape[0] == 0:
             continue
-        sel = RISK_METHODS["fallback"](
+        sel = RISK_METHODS[DEFAULT_RISK_METHOD](
             c, e, target_risk=target_risk[k], delta=delta / len(confidences)
         )
         if sel.feasible:
@@ -105,8 +105,8 @@ def section_validity(conf, pred, curves, reps):
                         es,
                         target_risk=TARGETS,
                         delta=delta,
-                        method="fallback",
-                        compute_achievable=False,
+                        method=DEFAULT_RISK_METHOD,
+                        _compute_achievable=False,  # speed switch
                     ).thresholds,
                     bonferroni(cs, es, target_risk=TARGETS, delta=delta),
                 ]
@@ -144,7 +144,7 @@ def section_scalar(conf, pred, curves, reps):
         index = rng.integers(0, conf.shape[0], size=m)
         c = conf[index]
         e = rng.uniform(size=m) < 1 - c
-        sel = RISK_METHODS["fallback"](c, e, target_risk=target, delta=delta)
+        sel = RISK_METHODS[DEFAULT_RISK_METHOD](c, e, target_risk=target, delta=delta)
         for k, (ck, risk) in enumerate(curves):
             n_acc = np.searchsorted(-ck, -sel.threshold, side="right")
             if n_acc:

@@ -22,7 +22,7 @@ absolute timings depend on the machine and its load):
    through a frozen model (no training noise): ``m = 1000`` calibration
    points, ``delta = 0.05``, many repetitions, for
    ``SelectiveClassifierCV(FrozenEstimator(model), target_risk=r, delta=delta,
-   method=...)`` with ``method`` in ``"fallback"`` (default), ``"ltt"``,
+   method=...)`` with ``method`` in ``"ltt_graph"`` (default), ``"ltt"``,
    ``"ltt_holm"`` and ``"sgr"``, and for the reference SGR of Geifman &
    El-Yaniv (2017) as in their code (binary search over the sorted samples,
    returning the *last*
@@ -45,7 +45,7 @@ absolute timings depend on the machine and its load):
    ``delta + 3 sqrt(delta (1 - delta) / reps)``; mean coverage of ``"ltt"`` at
    least that of the reference SGR. Every repetition also checks that the
    estimator returns exactly the threshold of the bounds-level function
-   (``selective_clf._bounds``).
+   (``selective_clf.certify``).
 
 Run ``python benchmarks/bench_tuning.py`` (a few minutes) or with ``--quick``
 (a smoke run under a minute: smaller data, fewer repetitions). No network
@@ -74,9 +74,9 @@ from threadpoolctl import threadpool_limits
 
 import selective_clf
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
-from selective_clf._bounds import RISK_METHODS
+from selective_clf.certify import RISK_METHODS
 
-METHODS = ("fallback", "ltt", "ltt_holm", "sgr")
+METHODS = ("ltt_graph", "ltt", "ltt_holm", "sgr")
 REFERENCE = "reference SGR (last iterate)"
 
 
@@ -112,7 +112,7 @@ def sgr_reference(conf, err, r, delta):
     confidence) with Clopper-Pearson bounds at level ``delta / ceil(log2 m)``
     and strict feasibility ``bound < r``. Returns the threshold of the *last*
     iterate and its bound (which may exceed ``r``: no guarantee).
-    Copied from ``tests/test_bounds.py::_sgr_paper``.
+    Copied from ``tests/test_certify.py::_sgr_paper``.
     """
     m = len(conf)
     conf_sorted = np.sort(conf)
@@ -441,19 +441,19 @@ def bench_validity(scenario, m, delta, reps, seed):
             rows,
         )
     )
-    diff = cov_samples["fallback"] - cov_samples[REFERENCE]
+    diff = cov_samples["ltt_graph"] - cov_samples[REFERENCE]
     diff_se = diff.std(ddof=1) / math.sqrt(reps)
-    ok = coverage["fallback"] >= coverage[REFERENCE]
+    ok = coverage["ltt_graph"] >= coverage[REFERENCE]
     print(
-        f'\n- coverage "fallback" - reference SGR: {diff.mean():+.4f} '
+        f'\n- coverage "ltt_graph" - reference SGR: {diff.mean():+.4f} '
         f"(paired MC s.e. {diff_se:.4f}); target >= 0: {'PASS' if ok else 'FAIL'}"
     )
     print(
         f"- the {n_min} most confident samples (the fewest a zero-error test "
         f"can certify) held an error in {early_error}/{reps} repetitions: a "
         "fixed sequence starting there would certify nothing; the fixed "
-        "sequences (ltt, fallback) start where two errors can pass, and the "
-        "default, fallback, enters again further down"
+        "sequences (ltt, ltt_graph) start where two errors can pass, and the "
+        "default, ltt_graph, enters again further down"
     )
     print(
         f"- reference SGR's last iterate was not certified (bound >= r) in "
@@ -461,7 +461,7 @@ def bench_validity(scenario, m, delta, reps, seed):
     )
     print(
         "- every repetition: the estimator returned exactly the threshold of "
-        "the `selective_clf._bounds` function (asserted); infeasible reps are "
+        "the `selective_clf.certify` function (asserted); infeasible reps are "
         "those with a GuaranteeWarning (threshold inf, coverage 0, no violation)"
     )
     violations_ok = all(
@@ -520,7 +520,7 @@ def main(argv=None):
     for scenario, (valid, power) in zip((ScenarioA, ScenarioB), results, strict=True):
         print(
             f"- {scenario.name}: violation rates within tolerance: {valid}; "
-            f'"fallback" coverage >= reference SGR: {power}'
+            f'"ltt_graph" coverage >= reference SGR: {power}'
         )
     print(f"- total time {time.perf_counter() - start:.0f} s")
 

@@ -21,7 +21,6 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._bounds import certify_chains
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     SelectiveClassifier,
@@ -55,6 +54,7 @@ from ._validation import (
     resolve_reject_label,
     rows_with_nan,
 )
+from .certify import certify_chains
 from .exceptions import GuaranteeWarning, _warn
 from .metrics._scorer import _get_reject_label
 from .metrics._scores import rejection_cost_loss
@@ -786,7 +786,8 @@ class SelectiveCascadeCV(SelectiveCascade):
 
     target_risk : float in (0, 1), default=None
         Objective: the highest acceptable error rate among the rows any stage
-        accepts, certified with probability ``1 - delta``.
+        accepts, certified with probability ``1 - delta`` by the graphical
+        procedure of ``method="ltt_graph"`` (see Notes).
 
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails.
@@ -901,7 +902,8 @@ class SelectiveCascadeCV(SelectiveCascade):
     stage alone is one of the chains and holds half of ``delta``; the other
     prefixes (the earlier stages deciding their 10% or 30% most confident
     rows) share the other half. Every chain is tested by fixed sequence
-    with the fallback entries of the single-model default, and the chains
+    with the entries of the single-model default (``method="ltt_graph"``
+    of :class:`SelectiveClassifierCV`), and the chains
     form one graph procedure (Bretz et al., 2009) whose levels sum to
     ``delta``, which controls the family-wise error: every certified
     combination, the chosen one included, holds together with probability

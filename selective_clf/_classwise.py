@@ -30,8 +30,8 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._bounds import RISK_METHODS, best_achievable_risk
 from ._counting import counts_at
+from .certify import RISK_METHODS, best_achievable_risk, resolve_risk_method
 
 __all__ = [
     "choose_rejection_cost",
@@ -339,7 +339,7 @@ def choose_target_risk(
     delta,
     method,
     thresholds=None,
-    compute_achievable=True,
+    _compute_achievable=True,
 ):
     """Certify every class at once: risk of each accepted class below target.
 
@@ -375,13 +375,15 @@ def choose_target_risk(
     delta : float
         Allowed probability that any class exceeds its target.
     method : str
-        A key of :data:`selective_clf._bounds.RISK_METHODS`.
+        A key of :data:`selective_clf.certify.RISK_METHODS` (a renamed one
+        is resolved with a FutureWarning).
     thresholds : ndarray, default=None
         Candidate thresholds shared by all classes; None for the method's
         default candidates on each class.
-    compute_achievable : bool, default=True
+    _compute_achievable : bool, default=True
         Whether to compute ``best_achievable_risk`` (a bisection) for the
-        classes not certified; NaN otherwise.
+        classes not certified; NaN otherwise. A speed switch for
+        ``benchmarks/bench_classwise.py``, not an option of the estimators.
 
     Returns
     -------
@@ -400,6 +402,7 @@ def choose_target_risk(
         log_p_zero = sizes * np.log1p(-np.asarray(target_risk))
     eligible = (sizes > 0) & (log_p_zero <= math.log(delta))
     levels = sidak_levels(delta, eligible)
+    method = resolve_risk_method(method)
     select = RISK_METHODS[method]
     chosen = np.full(n_classes, np.inf)
     bound = np.full(n_classes, np.nan)
@@ -420,7 +423,7 @@ def choose_target_risk(
                 bound[k] = selection.risk_bound
                 continue
         infeasible.append(k)
-        if compute_achievable and sizes[k] > 0:
+        if _compute_achievable and sizes[k] > 0:
             # the level it had, or would have had among one more eligible class
             n_tested = int(eligible.sum()) + (not eligible[k])
             level = levels[k] or float(sidak_levels(delta, [True] * n_tested)[0])

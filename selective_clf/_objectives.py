@@ -19,11 +19,11 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from . import _classwise
-from ._bounds import RISK_METHODS, best_achievable_risk
 from ._compat import _BaseScorer
 from ._counting import coverage_and_risk_at, ranked_counts
 from ._decision import _encode, rejected_mask
 from ._validation import prediction_dtype
+from .certify import RISK_METHODS, best_achievable_risk
 from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
 
 DEFAULT_SCORING_GRID = 100

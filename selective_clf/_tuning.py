@@ -16,7 +16,6 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from . import _classwise
-from ._bounds import DEFAULT_RISK_METHOD, RISK_METHODS
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
@@ -56,6 +55,12 @@ from ._validation import (
     check_fit_target,
     check_not_bool,
     prediction_errors,
+)
+from .certify import (
+    DEFAULT_RISK_METHOD,
+    RENAMED_RISK_METHODS,
+    RISK_METHODS,
+    resolve_risk_method,
 )
 from .exceptions import _warn
 
@@ -125,11 +130,11 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         Allowed probability that the certified risk bound fails
         (``target_risk`` only).
 
-    method : {"fallback", "ltt", "ltt_holm", "sgr", "sgr_ltt"}, \
-            default="fallback"
+    method : {"ltt_graph", "ltt", "ltt_holm", "sgr", "sgr_ltt"}, \
+            default="ltt_graph"
         How ``target_risk`` is certified:
 
-        - ``"fallback"``: Learn then Test with binomial p-values tested in a
+        - ``"ltt_graph"``: Learn then Test with binomial p-values tested in a
           fixed sequence from the most confident threshold down, entered at
           several points (where two errors can pass, then at twice, four
           times... as many accepted samples; where the test would pass with
@@ -151,10 +156,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         - ``"sgr_ltt"``: SGR and fixed-sequence LTT at ``delta / 2`` each,
           keeping the larger coverage.
 
-        ``"fallback"`` is the default: over the simulated regimes and real
-        data sets of ``benchmarks/bench_certification.py`` it certified at
-        least 0.98 times SGR's coverage in 57 of 58 rows (0.979 in the
-        last), at the same validity (see the user guide).
+        All make the same assumption (exchangeable calibration and test
+        data) and keep the same guarantee; they differ in how much coverage
+        they certify. The user guide (:ref:`risk_methods`) compares them on
+        simulated regimes and real data sets.
+
+        .. versionchanged:: 0.2
+           ``"fallback"`` was renamed ``"ltt_graph"``; the old name works
+           with a FutureWarning until 0.4.
 
     scoring : str or callable, default=None
         Objective: a scorer name or callable ``scorer(estimator, X, y)``,
@@ -375,7 +384,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         ],
         "classwise": ["boolean"],
         "delta": [Interval(Real, 0, 1, closed="neither")],
-        "method": [StrOptions(set(RISK_METHODS))],
+        "method": [
+            StrOptions(
+                set(RISK_METHODS) | set(RENAMED_RISK_METHODS),
+                deprecated=set(RENAMED_RISK_METHODS),
+            )
+        ],
         "scoring": [str, callable, None],
         "thresholds": [
             StrOptions({"auto"}),
@@ -686,7 +700,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 rejection_costs=self._class_costs(np.asarray(self.classes_)),
                 target_coverage=self.target_coverage,
                 delta=self.delta,
-                method=self.method,
+                method=resolve_risk_method(self.method),
                 thresholds=self.thresholds,
                 infeasible=self.infeasible,
             )
@@ -703,7 +717,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 oof,
                 target_risk=self.target_risk,
                 delta=self.delta,
-                method=self.method,
+                method=resolve_risk_method(self.method),
                 thresholds=self.thresholds,
                 infeasible=self.infeasible,
             )

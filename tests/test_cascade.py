@@ -25,8 +25,8 @@ from selective_clf import (
     SelectiveClassifier,
     SelectiveClassifierCV,
 )
-from selective_clf._bounds import select_threshold_fallback
 from selective_clf._cascade import _cascade_operating_points
+from selective_clf.certify import select_threshold_ltt_graph
 from selective_clf.metrics import rejection_cost_loss
 
 # Rows seen by each spy, by spy name: {"fit": [...], "predict": [...]}.
@@ -505,7 +505,7 @@ def test_cv_predicts_with_tuned_thresholds():
     assert cascade.stage_shares(X)[1] == pytest.approx(np.mean(expected == 1))
 
 
-def test_cv_one_stage_certifies_like_the_fallback_default():
+def test_cv_one_stage_certifies_like_the_default_method():
     """A one-stage cascade certifies exactly what the single-model default does."""
     X, y = _noisy_two_column_data(2000, 3)
     stage = SpyProba(1).fit(X, y)
@@ -516,7 +516,7 @@ def test_cv_one_stage_certifies_like_the_fallback_default():
     ).fit(X, y)
     conf = np.maximum(X[:, 1], 1 - X[:, 1])
     errors = (X[:, 1] > 0.5).astype(int) != y
-    expected = select_threshold_fallback(conf, errors, target_risk=0.1, delta=0.1)
+    expected = select_threshold_ltt_graph(conf, errors, target_risk=0.1, delta=0.1)
     assert cascade.thresholds_[0] == expected.threshold
     assert cascade.coverage_ == pytest.approx(expected.coverage)
     assert cascade.risk_bound_ == pytest.approx(expected.risk_bound)
@@ -548,7 +548,7 @@ def test_cv_target_risk_family_contains_the_last_stage_alone():
     )
     results = cascade.cv_results_
     alone = np.isinf(results["param_fast"])
-    slow_alone = select_threshold_fallback(
+    slow_alone = select_threshold_ltt_graph(
         conf[1], errors[1], target_risk=0.1, delta=0.05
     )
     certified = results["certified"] & alone
@@ -574,7 +574,7 @@ def test_cv_certified_cascade_is_worth_using(seed):
         X, y
     )
     best_alone = max(
-        select_threshold_fallback(
+        select_threshold_ltt_graph(
             conf[s], errors[s], target_risk=0.1, delta=0.1
         ).coverage
         for s in range(2)

@@ -14,13 +14,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
-from selective_clf._bounds import select_threshold_fallback
 from selective_clf._classwise import (
     choose_target_coverage,
     choose_target_risk,
     sidak_levels,
 )
 from selective_clf._objectives import candidates as _candidates
+from selective_clf.certify import select_threshold_ltt_graph
 from selective_clf.metrics import selective_classification_report
 
 from ._helpers import ProbaFromColumns
@@ -195,7 +195,7 @@ def test_target_risk_per_class_uses_sidak_share_of_delta():
     conf, pred = X.max(axis=1), X.argmax(axis=1)
     for k, target in targets.items():
         mask = pred == k
-        ref = select_threshold_fallback(
+        ref = select_threshold_ltt_graph(
             conf[mask], (pred != y)[mask], target_risk=target, delta=level
         )
         assert ref.feasible
@@ -237,7 +237,7 @@ def test_eligibility_gives_no_share_to_a_class_too_small_to_certify():
     err = [np.zeros(c.shape[0], dtype=bool) for c in conf]
     choice = choose_target_risk(
         conf, err, target_risk=np.array([0.05, 0.05, 0.05]), delta=0.1,
-        method="fallback",
+        method="ltt_graph",
     )  # fmt: skip
     # 0.95 ** 10 > 0.1: the third class is not eligible; two share delta
     np.testing.assert_allclose(choice.delta, [1 - 0.9**0.5, 1 - 0.9**0.5, 0.0])
@@ -422,8 +422,8 @@ def test_simultaneous_per_class_guarantee_holds(m, delta):
             [e_all[r][mask] for mask in masks],
             target_risk=_TARGETS,
             delta=delta,
-            method="fallback",
-            compute_achievable=False,
+            method="ltt_graph",
+            _compute_achievable=False,
         )
         violated = False
         for k, (c, risk) in enumerate(curves):

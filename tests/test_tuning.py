@@ -13,10 +13,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
-from selective_clf._bounds import (
+from selective_clf.certify import (
     holm_candidates,
-    select_threshold_fallback,
     select_threshold_ltt,
+    select_threshold_ltt_graph,
     select_threshold_sgr,
 )
 
@@ -123,8 +123,8 @@ def _auto_risk_grid(confidence, target_risk=0.2, delta=0.1):
         ),
         ("sgr", lambda c, e: select_threshold_sgr(c, e, target_risk=0.2, delta=0.1)),
         (
-            "fallback",
-            lambda c, e: select_threshold_fallback(c, e, target_risk=0.2, delta=0.1),
+            "ltt_graph",
+            lambda c, e: select_threshold_ltt_graph(c, e, target_risk=0.2, delta=0.1),
         ),
     ],
 )
@@ -145,6 +145,20 @@ def test_target_risk_uses_the_certified_selection(method, reference):
     assert len(curve["thresholds"]) == len(np.unique(X.max(axis=1)))
     chosen = curve["thresholds"] == clf.threshold_
     assert curve["coverage"][chosen] == pytest.approx(clf.coverage_)
+
+
+@pytest.mark.parametrize("classwise", [False, True])
+def test_method_fallback_is_deprecated_for_ltt_graph(classwise):
+    """The old name of the default warns once and certifies the same."""
+    X, y, model = _frozen_oracle(400, 0)
+    kw = {"target_risk": 0.2, "delta": 0.1, "classwise": classwise}
+    new = SelectiveClassifierCV(model, method="ltt_graph", **kw).fit(X, y)
+    with pytest.warns(FutureWarning, match="renamed method='ltt_graph'") as caught:
+        old = SelectiveClassifierCV(model, method="fallback", **kw).fit(X, y)
+    assert sum(issubclass(w.category, FutureWarning) for w in caught) == 1
+    np.testing.assert_array_equal(old.threshold_, new.threshold_)
+    np.testing.assert_array_equal(old.risk_bound_, new.risk_bound_)
+    assert SelectiveClassifierCV(model).method == "ltt_graph"
 
 
 def test_scoring_matches_brute_force_over_grid():

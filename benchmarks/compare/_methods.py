@@ -322,11 +322,11 @@ def skfb_cost(P, y, target):
 
 RISK_METHODS = [
     (
-        "ours_fallback",
-        "selective_clf fallback (default)",
+        "ours_ltt_graph",
+        "selective_clf ltt_graph (default)",
         None,
         False,
-        ours_risk("fallback"),
+        ours_risk("ltt_graph"),
     ),
     ("ours_ltt", "selective_clf ltt", None, False, ours_risk("ltt")),
     (

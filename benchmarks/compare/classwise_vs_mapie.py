@@ -139,7 +139,7 @@ def mapie(model, X_cal, y_cal, P_cal, grid=BAND_GRID):
 
 
 METHODS = [
-    ("selective_clf classwise (fallback)", None, ours),
+    ("selective_clf classwise (ltt_graph)", None, ours),
     ("MAPIE BinaryClassificationController (band, 20 x 20)", "mapie", mapie),
     (
         "MAPIE BinaryClassificationController (band, 10 x 10)",

@@ -9,9 +9,9 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import check_consistent_length
 
-from .._bounds import clopper_pearson_upper
 from .._compat import Interval, column_or_1d, validate_params
 from .._validation import check_not_bool, equals_label, prediction_errors
+from ..certify import clopper_pearson_upper
 
 __all__ = ["selective_risk_upper_bound"]
 

@@ -1,9 +1,11 @@
-"""Finite-sample reject thresholds with a guarantee on selective risk.
+"""Reject-threshold selections with a guarantee on selective risk.
 
-This private module chooses a reject threshold on *calibration* data so that the
-selective risk (the error rate among accepted samples) is at most a target
+Each selection chooses a reject threshold on *calibration* data so that the
+selective risk (the error rate among accepted samples) is at most
 ``target_risk`` with probability at least ``1 - delta`` over the draw of the
-calibration set.
+calibration set. They are pure functions of the confidences and the 0/1
+errors; the binomial arithmetic is in :mod:`._binomial`, the candidates in
+:mod:`._grids` and every family-wise error control in :mod:`._fwer`.
 
 Conventions shared by every function:
 
@@ -14,7 +16,7 @@ Conventions shared by every function:
 * ``threshold = np.inf`` means "reject everything" (returned when no candidate
   can be certified). Confidences must therefore be finite.
 
-Two selection procedures are provided:
+The selections:
 
 :func:`select_threshold_sgr`
     Selection with Guaranteed Risk (Geifman & El-Yaniv, 2017): a binary search
@@ -23,10 +25,17 @@ Two selection procedures are provided:
     Learn then Test (Angelopoulos et al., 2021): every candidate threshold is a
     null hypothesis "the selective risk exceeds ``target_risk``", tested with
     an exact binomial p-value under family-wise error rate control.
+:func:`select_threshold_ltt_graph`
+    Learn then Test whose fixed sequence can be entered at several points
+    (a graphical procedure); :func:`certify_chains` is the same for several
+    chains of candidates at once (the cascade).
+:func:`select_threshold_sgr_ltt`
+    The larger of SGR and fixed-sequence LTT, each at ``delta / 2``.
 
-Both procedures rely on the calibration samples being exchangeable with (in
-practice: i.i.d. like) the test samples. Weights are deliberately not
-supported: the binomial arguments need integer counts.
+All rely on the calibration samples being exchangeable with (in practice:
+i.i.d. like) the test samples. Weights are deliberately not supported: the
+binomial arguments need integer counts. Measured coverage and violation
+rates are in the user guide (``docs/user_guide/choosing_threshold.rst``).
 
 References
 ----------
@@ -35,32 +44,34 @@ References
 .. [2] A. N. Angelopoulos, S. Bates, E. J. Candès, M. I. Jordan and L. Lei,
    "Learn then Test: Calibrating predictive algorithms to achieve risk
    control", arXiv:2110.01052, 2021.
+.. [3] F. Bretz, W. Maurer, W. Brannath and M. Posch, "A graphical approach
+   to sequentially rejective multiple test procedures", Statistics in
+   Medicine 28(4), 2009.
 """
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from ._counting import counts_at as _counts_at
-from ._counting import ranked_counts as _ranked_counts
+from ._binomial import (
+    binomial_p_value,
+    check_probability,
+    clopper_pearson_upper,
+    cp_upper,
+    power_count,
+    start_count,
+)
+from ._fwer import bonferroni, chain_with_entries, fixed_sequence, holm
+from ._grids import _grouped_counts, candidates, check_calibration, ltt_candidates
 
 __all__ = [
-    "DEFAULT_RISK_METHOD",
-    "RISK_METHODS",
     "ThresholdSelection",
-    "best_achievable_risk",
     "certify_chains",
-    "holm_candidates",
-    "select_threshold_fallback",
-    "select_threshold_sgr_ltt",
-    "binomial_p_value",
-    "clopper_pearson_upper",
-    "grouped_counts",
     "select_threshold_ltt",
+    "select_threshold_ltt_graph",
     "select_threshold_sgr",
+    "select_threshold_sgr_ltt",
 ]
 
 _FWER_METHODS = ("fixed_sequence", "holm", "bonferroni")
@@ -103,208 +114,6 @@ class ThresholdSelection:
     n_accepted: int
 
 
-# --------------------------------------------------------------------------
-# input checks
-# --------------------------------------------------------------------------
-
-
-def _check_probability(value, name, *, low_open=True, high_open=True):
-    """Check that ``value`` is a real number in the (open) unit interval."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}.")
-    value = float(value)
-    too_low = value <= 0.0 if low_open else value < 0.0
-    too_high = value >= 1.0 if high_open else value > 1.0
-    if math.isnan(value) or too_low or too_high:
-        lo = "(0" if low_open else "[0"
-        hi = "1)" if high_open else "1]"
-        raise ValueError(f"{name} must be in {lo}, {hi}, got {value!r}.")
-    return value
-
-
-def _check_counts(k, n):
-    """Convert ``k`` and ``n`` to broadcast integer arrays with 0 <= k <= n."""
-    k_arr = np.asarray(k)
-    n_arr = np.asarray(n)
-    for arr, name in ((k_arr, "k"), (n_arr, "n")):
-        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-            raise TypeError(f"{name} must contain integer counts, got {arr.dtype}.")
-        if np.issubdtype(arr.dtype, np.complexfloating):
-            raise TypeError(f"{name} must contain integer counts, got {arr.dtype}.")
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError(f"{name} must contain integer counts.")
-    k_arr, n_arr = np.broadcast_arrays(k_arr.astype(np.int64), n_arr.astype(np.int64))
-    if np.any(k_arr < 0) or np.any(k_arr > n_arr):
-        raise ValueError("Counts must satisfy 0 <= k <= n.")
-    return k_arr, n_arr
-
-
-def _check_calibration(confidence, error):
-    """Validate calibration confidences and 0/1 errors as 1-D arrays."""
-    confidence = np.asarray(confidence)
-    error = np.asarray(error)
-    if confidence.ndim != 1 or error.ndim != 1:
-        raise ValueError(
-            "confidence and error must be 1-D arrays, got shapes "
-            f"{confidence.shape} and {error.shape}."
-        )
-    if confidence.shape[0] != error.shape[0]:
-        raise ValueError(
-            "confidence and error must have the same length, got "
-            f"{confidence.shape[0]} and {error.shape[0]}."
-        )
-    if confidence.shape[0] == 0:
-        raise ValueError("At least one calibration sample is required.")
-    if confidence.dtype == bool or not np.issubdtype(confidence.dtype, np.number):
-        raise TypeError(f"confidence must be numeric, got dtype {confidence.dtype}.")
-    if np.issubdtype(confidence.dtype, np.complexfloating):
-        raise TypeError(f"confidence must be real, got dtype {confidence.dtype}.")
-    confidence = confidence.astype(np.float64)
-    if not np.all(np.isfinite(confidence)):
-        raise ValueError("confidence must be finite (no NaN or infinity).")
-    if not (error.dtype == bool or np.issubdtype(error.dtype, np.number)):
-        raise TypeError(f"error must be numeric or boolean, got dtype {error.dtype}.")
-    if not np.all((error == 0) | (error == 1)):
-        raise ValueError("error must contain only 0 (correct) and 1 (wrong).")
-    return confidence, error.astype(np.int64)
-
-
-# --------------------------------------------------------------------------
-# binomial bounds and tests
-# --------------------------------------------------------------------------
-
-
-def clopper_pearson_upper(k, n, delta):
-    """One-sided Clopper-Pearson upper confidence bound on a binomial rate.
-
-    Returns the smallest ``b`` such that observing ``k`` or fewer errors out
-    of ``n`` has probability at most ``delta`` under any rate ``p >= b``, i.e.
-    ``beta.ppf(1 - delta, k + 1, n - k)``. With probability at least
-    ``1 - delta`` the true rate is at most this bound.
-
-    This is the "binomial tail inversion" ``B*(r_hat, delta, S_m)`` of Geifman &
-    El-Yaniv (2017, Lemma 3.1), which their reference code solves by bisection
-    on ``binom.cdf(k, n, b) = delta``: the two coincide.
-
-    Parameters
-    ----------
-    k : int or array-like of int
-        Number of errors, ``0 <= k <= n``.
-    n : int or array-like of int
-        Number of trials. Broadcast against ``k``.
-    delta : float
-        Miscoverage level in (0, 1).
-
-    Returns
-    -------
-    bound : float or ndarray
-        Upper bound in [0, 1]. Equal to 1.0 when ``k == n`` and, by
-        convention, when ``n == 0``. A scalar when ``k`` and ``n`` are scalars.
-
-    Examples
-    --------
-    >>> from selective_clf._bounds import clopper_pearson_upper
-    >>> round(float(clopper_pearson_upper(0, 10, 0.05)), 4)  # 1 - 0.05 ** (1 / 10)
-    0.2589
-    >>> clopper_pearson_upper([0, 5, 0], [0, 5, 1], 0.05)
-    array([1.  , 1.  , 0.95])
-    """
-    delta = _check_probability(delta, "delta")
-    k_arr, n_arr = _check_counts(k, n)
-    bound = np.ones(k_arr.shape, dtype=np.float64)
-    inner = k_arr < n_arr
-    bound[inner] = stats.beta.ppf(
-        1.0 - delta, k_arr[inner] + 1, n_arr[inner] - k_arr[inner]
-    )
-    return bound[()] if bound.ndim == 0 else bound
-
-
-def binomial_p_value(k, n, r):
-    """Exact p-value of H0: "error rate > r" given ``k`` errors out of ``n``.
-
-    The p-value is ``binom.cdf(k, n, r)``: the probability of observing at
-    most ``k`` errors if the rate were exactly ``r`` (the least favourable
-    null). Since it is decreasing in the rate, ``P(p <= alpha) <= alpha`` for
-    every rate ``> r``. It is small when few errors were observed. For fixed
-    ``k, n``: ``binomial_p_value(k, n, r) <= delta`` iff
-    ``r >= clopper_pearson_upper(k, n, delta)``.
-
-    Parameters
-    ----------
-    k : int or array-like of int
-        Number of errors, ``0 <= k <= n``.
-    n : int or array-like of int
-        Number of trials. Broadcast against ``k``.
-    r : float
-        Rate under the null hypothesis, in (0, 1).
-
-    Returns
-    -------
-    p_value : float or ndarray
-        p-values in [0, 1]; 1.0 when ``n == 0`` (nothing can be rejected). A
-        scalar when ``k`` and ``n`` are scalars.
-
-    Examples
-    --------
-    >>> from selective_clf._bounds import binomial_p_value
-    >>> float(binomial_p_value(0, 10, 0.1))  # 0.9 ** 10
-    0.3486784401
-    >>> binomial_p_value([0, 0], [0, 30], 0.1)
-    array([1.        , 0.04239116])
-    """
-    r = _check_probability(r, "r")
-    k_arr, n_arr = _check_counts(k, n)
-    p_value = np.ones(k_arr.shape, dtype=np.float64)
-    has_data = n_arr > 0
-    p_value[has_data] = stats.binom.cdf(k_arr[has_data], n_arr[has_data], r)
-    return p_value[()] if p_value.ndim == 0 else p_value
-
-
-# --------------------------------------------------------------------------
-# grouping of tied confidences
-# --------------------------------------------------------------------------
-
-
-def grouped_counts(confidence, error):
-    """Count accepted samples and errors at every distinct confidence threshold.
-
-    Samples are sorted once by decreasing confidence; tied confidences form a
-    single group, so the counts do not depend on row order.
-
-    Parameters
-    ----------
-    confidence : array-like of shape (n_samples,)
-        Finite confidence scores; higher means more confident.
-    error : array-like of shape (n_samples,)
-        1 where the base prediction is wrong, 0 where it is right.
-
-    Returns
-    -------
-    thresholds : ndarray of shape (n_groups,)
-        Distinct confidence values in strictly decreasing order.
-    n_acc : ndarray of shape (n_groups,)
-        ``n_acc[j]`` is the number of samples with
-        ``confidence >= thresholds[j]`` (strictly increasing, ends at
-        ``n_samples``).
-    k_acc : ndarray of shape (n_groups,)
-        ``k_acc[j]`` is the number of errors among those samples.
-
-    Examples
-    --------
-    >>> from selective_clf._bounds import grouped_counts
-    >>> t, n, k = grouped_counts([0.9, 0.6, 0.9, 0.7], [0, 1, 1, 0])
-    >>> t.tolist(), n.tolist(), k.tolist()
-    ([0.9, 0.7, 0.6], [2, 3, 4], [1, 1, 2])
-    """
-    confidence, error = _check_calibration(confidence, error)
-    return _grouped_counts(confidence, error)
-
-
-def _grouped_counts(confidence, error):
-    """Unchecked core of :func:`grouped_counts` (the metrics' one-sort counts)."""
-    return _ranked_counts(error.astype(bool), confidence, None)
-
-
 def _infeasible(n_calibration):
     return ThresholdSelection(
         threshold=np.inf,
@@ -327,11 +136,6 @@ def _selection(threshold, risk_bound, n_acc, k_acc, n_calibration):
         n_calibration=int(n_calibration),
         n_accepted=int(n_acc),
     )
-
-
-# --------------------------------------------------------------------------
-# Selection with Guaranteed Risk
-# --------------------------------------------------------------------------
 
 
 def select_threshold_sgr(confidence, error, *, target_risk, delta):
@@ -387,16 +191,16 @@ def select_threshold_sgr(confidence, error, *, target_risk, delta):
     Examples
     --------
     >>> import numpy as np
-    >>> from selective_clf._bounds import select_threshold_sgr
+    >>> from selective_clf.certify import select_threshold_sgr
     >>> confidence = np.linspace(0.5, 1.0, 200)
     >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
     >>> res = select_threshold_sgr(confidence, error, target_risk=0.1, delta=0.05)
     >>> res.feasible, res.risk_bound <= 0.1, res.empirical_risk <= res.risk_bound
     (True, True, True)
     """
-    confidence, error = _check_calibration(confidence, error)
-    target_risk = _check_probability(target_risk, "target_risk")
-    delta = _check_probability(delta, "delta")
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
     m = confidence.shape[0]
     thresholds, n_acc, k_acc = _grouped_counts(confidence, error)
     n_steps = max(1, math.ceil(math.log2(m)))
@@ -421,65 +225,6 @@ def select_threshold_sgr(confidence, error, *, target_risk, delta):
         return _infeasible(m)
     j, bound = best
     return _selection(thresholds[j], bound, n_acc[j], k_acc[j], m)
-
-
-# --------------------------------------------------------------------------
-# Learn then Test
-# --------------------------------------------------------------------------
-
-
-def ltt_candidates(confidence, *, target_risk, delta, max_tolerated_errors=2):
-    """Default Learn-then-Test candidates: distinct values past a robust start.
-
-    Fixed-sequence testing stops at its first failure, and a candidate that
-    accepts only a few samples fails on a single error. The sequence therefore
-    starts at the most confident candidate accepting at least ``n_start``
-    samples, the smallest count at which the binomial test can pass with ``e``
-    errors, and goes on through every distinct value below it. ``e`` is the
-    largest number up to ``max_tolerated_errors`` whose ``n_start`` is at most
-    half the calibration set (0 if none is). The choice uses the confidences
-    and their number only, never the errors, so the test stays valid. In
-    simulations (``benchmarks/bench_tuning.py``) it certified more coverage
-    than one candidate per distinct value, a quantile grid, or SGR, at the
-    same validity.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n_samples,)
-        Calibration confidences.
-    target_risk, delta : float
-        The risk target and the allowed failure probability.
-    max_tolerated_errors : int, default=2
-        Most errors the first test may contain and still pass.
-
-    Returns
-    -------
-    thresholds : ndarray
-        Ascending candidate thresholds (``[inf]`` when even all samples are
-        too few).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from selective_clf._bounds import ltt_candidates
-    >>> conf = np.linspace(0, 1, 201)
-    >>> float(ltt_candidates(conf, target_risk=0.1, delta=0.05).max())  # 61 accepted
-    0.7
-    """
-    confidence = np.asarray(confidence, dtype=np.float64)
-    n_samples = confidence.shape[0]
-    counts = np.arange(1, n_samples + 1)
-    n_start = None
-    for errors in range(max_tolerated_errors, -1, -1):
-        passing = np.flatnonzero(stats.binom.cdf(errors, counts, target_risk) <= delta)
-        if passing.size and (counts[passing[0]] <= n_samples / 2 or errors == 0):
-            n_start = int(counts[passing[0]])
-            break
-    if n_start is None:
-        return np.array([np.inf])
-    start = np.sort(confidence)[::-1][n_start - 1]
-    distinct = np.unique(confidence)
-    return distinct[distinct <= start]
 
 
 def select_threshold_ltt(
@@ -568,34 +313,20 @@ def select_threshold_ltt(
     Examples
     --------
     >>> import numpy as np
-    >>> from selective_clf._bounds import select_threshold_ltt
+    >>> from selective_clf.certify import select_threshold_ltt
     >>> confidence = np.linspace(0.5, 1.0, 200)
     >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
     >>> res = select_threshold_ltt(confidence, error, target_risk=0.1, delta=0.05)
     >>> res.feasible, res.risk_bound <= 0.1, res.n_accepted
     (True, True, 148)
     """
-    confidence, error = _check_calibration(confidence, error)
-    target_risk = _check_probability(target_risk, "target_risk")
-    delta = _check_probability(delta, "delta")
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
     if not isinstance(fwer, str) or fwer not in _FWER_METHODS:
         raise ValueError(f"fwer must be one of {_FWER_METHODS}, got {fwer!r}.")
     m = confidence.shape[0]
-    group_t, group_n, group_k = _grouped_counts(confidence, error)
-
-    if thresholds is None:
-        cand_t, cand_n, cand_k = group_t, group_n, group_k
-    else:
-        cand_t = np.asarray(thresholds)
-        if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
-            raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
-        cand_t = cand_t.astype(np.float64)
-        if cand_t.ndim != 1 or cand_t.shape[0] == 0:
-            raise ValueError("thresholds must be a non-empty 1-D array.")
-        if np.any(np.isnan(cand_t)):
-            raise ValueError("thresholds must not contain NaN.")
-        cand_t = np.unique(cand_t)[::-1]
-        cand_n, cand_k = _counts_at(cand_t, group_t, group_n, group_k)
+    cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
 
     # drop candidates that cannot be certified even without any error
     testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
@@ -603,148 +334,54 @@ def select_threshold_ltt(
     if cand_t.shape[0] == 0:
         return _infeasible(m)
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    n_cand = cand_t.shape[0]
-
+    procedure = {"fixed_sequence": fixed_sequence, "holm": holm}.get(fwer, bonferroni)
+    rejected, held = procedure(p_values, delta)
     if fwer == "fixed_sequence":
-        failed = np.flatnonzero(p_values > delta)
-        n_certified = failed[0] if failed.shape[0] else n_cand
-        if n_certified == 0:
-            return _infeasible(m)
-        j = n_certified - 1
         # smallest r' for which candidates 0..j all pass: p_i(r') <= delta iff
         # r' >= clopper_pearson_upper(k_i, n_i, delta)
-        bound = np.max(clopper_pearson_upper(cand_k[: j + 1], cand_n[: j + 1], delta))
-    elif fwer == "holm":
-        order = np.argsort(p_values, kind="stable")
-        levels = delta / (n_cand - np.arange(n_cand))
-        failed = np.flatnonzero(p_values[order] > levels)
-        n_rejected = failed[0] if failed.shape[0] else n_cand
-        if n_rejected == 0:
-            return _infeasible(m)
-        # coverage is non-decreasing along the candidate order: take the last
-        rank = np.argmax(order[:n_rejected])
-        j = order[rank]
-        bound = clopper_pearson_upper(cand_k[j], cand_n[j], levels[rank])
-    else:  # bonferroni
-        rejected = np.flatnonzero(p_values <= delta / n_cand)
-        if rejected.shape[0] == 0:
-            return _infeasible(m)
-        j = rejected[-1]
-        bound = clopper_pearson_upper(cand_k[j], cand_n[j], delta / n_cand)
+        return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
+    certified = np.flatnonzero(rejected)
+    if certified.size == 0:
+        return _infeasible(m)
+    # coverage is non-decreasing along the candidate order: take the last,
+    # with the bound at the level at which it was rejected
+    j = certified[-1]
+    bound = cp_upper(cand_k[j : j + 1], cand_n[j : j + 1], held[j])[0]
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
 # --------------------------------------------------------------------------
-# shared pieces of the fixed-sequence family
+# Learn then Test with a graph: a fixed sequence entered at several points
 # --------------------------------------------------------------------------
 
 
-def _check_thresholds(thresholds):
-    """Validate a user grid of candidate thresholds; return it decreasing."""
-    cand_t = np.asarray(thresholds)
-    if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
-        raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
-    cand_t = cand_t.astype(np.float64)
-    if cand_t.ndim != 1 or cand_t.shape[0] == 0:
-        raise ValueError("thresholds must be a non-empty 1-D array.")
-    if np.any(np.isnan(cand_t)):
-        raise ValueError("thresholds must not contain NaN.")
-    return np.unique(cand_t)[::-1]
+def _running_bounds(cand_n, cand_k, held, index):
+    """Return the reporting bounds of the certified candidates ``index``.
 
-
-def _candidates(confidence, error, thresholds):
-    """Candidate thresholds (decreasing) with accepted counts and errors."""
-    group_t, group_n, group_k = _grouped_counts(confidence, error)
-    if thresholds is None:
-        return group_t, group_n, group_k
-    cand_t = _check_thresholds(thresholds)
-    cand_n, cand_k = _counts_at(cand_t, group_t, group_n, group_k)
-    return cand_t, cand_n, cand_k
-
-
-def _min_count(n_errors, target_risk, level, n_max):
-    """Smallest ``n <= n_max`` at which ``n_errors`` errors pass the test.
-
-    The binomial test "risk > target_risk" at ``level`` rejects with ``k``
-    errors out of ``n`` iff ``binom.cdf(k, n, target_risk) <= level``, which
-    is decreasing in ``n``. Returns ``None`` when even ``n_max`` is too few.
+    ``index`` is increasing and made of whole runs of consecutive certified
+    candidates (a run of passed tests). Each gets the running maximum over
+    its run, up to itself, of the Clopper-Pearson bounds at the level each
+    test used: the smallest target at which every test of the run up to it
+    still passes.
     """
-    if n_max <= n_errors:
-        return None
-    counts = np.arange(n_errors + 1, n_max + 1)
-    passing = np.flatnonzero(stats.binom.cdf(n_errors, counts, target_risk) <= level)
-    return int(counts[passing[0]]) if passing.size else None
-
-
-def _chain_graph(p_values, start_index, start_level):
-    """Fixed-sequence chain with several entry points (a fallback graph).
-
-    Hypotheses ``0..M-1`` form a chain in which a rejected hypothesis passes
-    its whole level to the next one. Entry ``s`` (a hypothesis index) holds an
-    initial level ``start_level[s]``; the levels sum to at most ``delta``. A
-    hypothesis is rejected iff its p-value is at most the level it holds: its
-    own initial level plus the level passed on by a rejected predecessor.
-    This is the graphical weighted-Bonferroni procedure of Bretz et al. (2009)
-    for the graph "each node passes everything to its successor", which
-    controls the family-wise error rate at the total level for any
-    dependence between the p-values (closed testing with weighted Bonferroni
-    tests; the graph is consonant). With a single entry it is fixed-sequence
-    testing; with entries at every hypothesis it is Wiens' fallback procedure.
-
-    Returns the rejected mask and the level held by each hypothesis.
-    """
-    n_hyp = p_values.shape[0]
-    held = np.zeros(n_hyp)
-    rejected = np.zeros(n_hyp, dtype=bool)
-    entries = sorted(set(int(s) for s in start_index))
-    own = {s: 0.0 for s in entries}
-    for s, lev in zip(start_index, start_level, strict=True):
-        own[int(s)] += float(lev)
-    carry = 0.0
-    for pos, s in enumerate(entries):
-        end = entries[pos + 1] if pos + 1 < len(entries) else n_hyp
-        level = carry + own[s]
-        failed = np.flatnonzero(p_values[s:end] > level)
-        stop = s + failed[0] if failed.size else end
-        held[s:end] = level
-        rejected[s:stop] = True
-        # the failed hypothesis keeps its level; the next entry starts afresh
-        carry = level if stop == end else 0.0
-        if stop < end:
-            held[stop + 1 : end] = 0.0
-    return rejected, held
-
-
-def _cp_upper_levels(k, n, levels):
-    """Clopper-Pearson upper bounds with one level per count (unchecked)."""
-    bound = np.ones(k.shape, dtype=np.float64)
-    inner = k < n
-    bound[inner] = stats.beta.ppf(
-        1.0 - levels[inner], k[inner] + 1, n[inner] - k[inner]
-    )
+    cp = cp_upper(cand_k[index], cand_n[index], held[index])
+    bound = np.empty(index.shape[0])
+    run_starts = np.flatnonzero(np.diff(index, prepend=-2) != 1)
+    ends = [*run_starts[1:], index.shape[0]]
+    for first, stop in zip(run_starts, ends, strict=True):
+        bound[first:stop] = np.maximum.accumulate(cp[first:stop])
     return bound
 
 
-def _run_bound(cand_n, cand_k, rejected, held, j):
-    """Return the reporting bound of the certified hypothesis ``j`` of a chain.
-
-    The running maximum of the Clopper-Pearson bounds, each at the level its
-    test used, over the run of rejections that ends at ``j``.
-    """
-    run_start = j
-    while run_start > 0 and rejected[run_start - 1] and held[run_start - 1] > 0:
-        run_start -= 1
-    run = slice(run_start, j + 1)
-    return float(np.max(_cp_upper_levels(cand_k[run], cand_n[run], held[run])))
-
-
 def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
-    """Largest-coverage certified candidate of a chain, with its bound."""
+    """Largest-coverage certified candidate of a chain, with its run bound."""
     certified = np.flatnonzero(rejected)
     if certified.size == 0:
         return _infeasible(m)
+    breaks = np.flatnonzero(np.diff(certified) != 1)
+    last_run = certified[breaks[-1] + 1 :] if breaks.size else certified
     j = certified[-1]
-    bound = _run_bound(cand_n, cand_k, rejected, held, j)
+    bound = float(_running_bounds(cand_n, cand_k, held, last_run)[-1])
     return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
@@ -764,7 +401,10 @@ def _entry_starts(cand_n, entry_counts, entry_levels, offset=0):
     return starts, levels
 
 
-#: The power entries of :func:`select_threshold_fallback`, as pairs
+#: Share of the doubling entries' level held by the first one.
+FIRST_SHARE = 0.5
+
+#: The power entries of :func:`select_threshold_ltt_graph`, as pairs
 #: ``(risk_ratio, share)``: an entry holding ``share * delta`` at the smallest
 #: count at which its test (at that level) passes with probability ``POWER``
 #: when the true selective risk is ``risk_ratio * target_risk``. The floor
@@ -776,48 +416,24 @@ WEAK_ENTRY = (0.8, 1 / 4)
 POWER = 0.8
 #: Where SGR's binary search tests first (fractions of the calibration
 #: samples), and the most of the other entries' level (after the first) the
-#: halving entries of :func:`select_threshold_fallback` may take.
+#: halving entries of :func:`select_threshold_ltt_graph` may take.
 HALVING_FRACTIONS = (0.5, 0.25)
 HALVING_MAX_TAKE = 0.8
 
 
-def _power_count(n_max, target_risk, level, risk, power):
-    """Smallest ``n <= n_max`` whose test at ``level`` has power ``power``.
-
-    The test with ``n`` accepted samples rejects "risk > target_risk" iff the
-    error count is at most ``k_n``, the largest ``k`` with
-    ``binom.cdf(k, n, target_risk) <= level``; its power when the true risk
-    is ``risk`` is ``binom.cdf(k_n, n, risk)``. The power is not monotone in
-    ``n`` (discreteness), so counts are scanned in doubling blocks and the
-    first that reaches ``power`` is returned; ``None`` when none up to
-    ``n_max`` does.
-    """
-    low = 1
-    while low <= n_max:
-        high = min(n_max, 2 * low + 1023)
-        n = np.arange(low, high + 1)
-        k = stats.binom.ppf(level, n, target_risk)
-        k = np.where(stats.binom.cdf(k, n, target_risk) <= level, k, k - 1)
-        reach = np.where(k >= 0, stats.binom.cdf(k, n, risk), 0.0) >= power
-        if reach.any():
-            return int(n[np.argmax(reach)])
-        low = high + 1
-    return None
-
-
-def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=True):
-    """Default entry counts and levels of :func:`select_threshold_fallback`.
+def _graph_entries(m, target_risk, delta, first_share=FIRST_SHARE, power=True):
+    """Default entry counts and levels of :func:`select_threshold_ltt_graph`.
 
     The doubling entries: the first, holding ``first_share`` of their level,
-    is the smallest count at which the test at that level passes with ``e``
-    errors, ``e`` the largest number up to ``max_errors`` whose count is at
-    most ``m / 2`` (0 if none is; the rule of :func:`ltt_candidates`); the
+    is :func:`~._binomial.start_count` at that level (where the test passes
+    with two errors, as for :func:`~._grids.ltt_candidates`); the
     next entries double the count while it stays at most ``m`` and share the
     rest equally. A lone doubling entry holds all of their level.
 
-    The power entries (``power=True``), each at :func:`_power_count` for its
-    level and a true risk of ``risk_ratio * target_risk``, and only if that
-    count is at most ``m / 2``:
+    The power entries (``power=True``), each at
+    :func:`~._binomial.power_count` for its level and a true risk of
+    ``risk_ratio * target_risk``, and only if that count is at most
+    ``m / 2``:
 
     - the floor entry (:data:`FLOOR_ENTRY`), when there are at least two
       doubling entries: it takes ``share * delta`` (at most their level)
@@ -838,17 +454,9 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
     Returns the counts and levels, in no particular order; the levels sum to
     ``delta``. Depends on ``m``, ``target_risk`` and ``delta`` only.
     """
-
-    def first_count(level):
-        for errors in range(max_errors, -1, -1):
-            n = _min_count(errors, target_risk, level, m)
-            if n is not None and (n <= m / 2 or errors == 0):
-                return n
-        return None
-
-    n_first = first_count(delta * first_share)
+    n_first = start_count(target_risk, delta * first_share, m)
     if n_first is None or 2 * n_first > m:
-        n_first = first_count(delta)
+        n_first = start_count(target_risk, delta, m)
         counts, levels = ([], []) if n_first is None else ([n_first], [delta])
     else:
         counts = [n_first]
@@ -859,10 +467,10 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
     if not counts or not power:
         return counts, levels
 
-    def power_count(entry):
+    def entry_count(entry):
         risk_ratio, share = entry
         level = share * delta
-        return _power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
+        return power_count(m // 2, target_risk, level, risk_ratio * target_risk, POWER)
 
     def add(counts, levels, new_counts, take, first_pays):
         """Append entries sharing ``take``, paid for in proportion.
@@ -875,11 +483,11 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
         share = take / len(new_counts)
         return counts + new_counts, levels + [share] * len(new_counts)
 
-    n_floor = power_count(FLOOR_ENTRY)
+    n_floor = entry_count(FLOOR_ENTRY)
     if n_floor is not None and len(counts) > 1:
         take = min(FLOOR_ENTRY[1] * delta, sum(levels[1:]))
         counts, levels = add(counts, levels, [n_floor], take, first_pays=False)
-    n_weak = power_count(WEAK_ENTRY)
+    n_weak = entry_count(WEAK_ENTRY)
     if n_weak is not None:
         take = WEAK_ENTRY[1] * delta
         counts, levels = add(counts, levels, [n_weak], take, first_pays=True)
@@ -893,17 +501,15 @@ def _fallback_entries(m, target_risk, delta, first_share, max_errors=2, power=Tr
     return counts, levels
 
 
-def select_threshold_fallback(
+def select_threshold_ltt_graph(
     confidence,
     error,
     *,
     target_risk,
     delta,
     thresholds=None,
-    first_share=0.5,
-    power_entries=True,
 ):
-    """Choose a threshold by fixed-sequence testing with fallback entries.
+    """Choose a threshold by Learn then Test with a graphical procedure.
 
     The candidates (every distinct calibration confidence, or ``thresholds``)
     are tested from the most confident down, as in fixed-sequence Learn then
@@ -911,7 +517,7 @@ def select_threshold_fallback(
     share of ``delta``:
 
     - the *doubling entries*: at the smallest number of accepted samples
-      ``n_1`` at which the test at level ``first_share * delta`` passes with
+      ``n_1`` at which the test at half of ``delta`` passes with
       two errors, then at ``2 n_1``, ``4 n_1``, ... (at most ``m``), which
       share what ``n_1`` leaves equally;
     - the *floor entry*: the smallest number of accepted samples at which
@@ -944,8 +550,7 @@ def select_threshold_fallback(
     easily. The later entries catch those, and the power entries start runs
     where such a floor would pass; when the risk rises monotonically the
     first run usually passes every entry before the boundary and ends at
-    (almost) the full level ``delta``. ``power_entries=False`` gives the
-    doubling entries alone.
+    (almost) the full level ``delta``.
 
     Validity: this is the graphical weighted-Bonferroni procedure of Bretz et
     al. (2009) for the chain graph in which every hypothesis passes its level
@@ -958,8 +563,8 @@ def select_threshold_fallback(
     condition under which the default candidates of
     :func:`select_threshold_ltt` are valid (see there); with a fixed
     ``thresholds`` grid it is the textbook LTT guarantee. Simulated violation
-    rates, including non-monotone risks, are in
-    ``benchmarks/bench_certification.py``.
+    rates, including non-monotone risks, are in the user guide
+    (:ref:`risk_methods`).
 
     Parameters
     ----------
@@ -975,11 +580,6 @@ def select_threshold_fallback(
         Candidate thresholds; ``None`` uses the distinct calibration
         confidences. An entry count maps to the first candidate accepting at
         least that many samples.
-    first_share : float, default=0.5
-        Share of the doubling entries' level held by the first one, in
-        (0, 1].
-    power_entries : bool, default=True
-        Whether to add the floor, weak-model and halving entries.
 
     Returns
     -------
@@ -1000,13 +600,13 @@ def select_threshold_fallback(
     Examples
     --------
     >>> import numpy as np
-    >>> from selective_clf._bounds import select_threshold_fallback
+    >>> from selective_clf.certify import select_threshold_ltt_graph
     >>> rng = np.random.default_rng(0)
     >>> confidence = rng.uniform(size=2000)
     >>> # an error floor of 5% among the most confident, rising below 0.6
     >>> p_error = np.maximum(0.05, 0.05 + 0.8 * (0.6 - confidence))
     >>> error = (rng.uniform(size=2000) < p_error).astype(int)
-    >>> res = select_threshold_fallback(
+    >>> res = select_threshold_ltt_graph(
     ...     confidence, error, target_risk=0.1, delta=0.05
     ... )
     >>> res.feasible, res.risk_bound <= 0.1, res.n_accepted
@@ -1014,29 +614,61 @@ def select_threshold_fallback(
 
     A single sequence started at a few dozen samples fails its first test:
 
-    >>> from selective_clf._bounds import ltt_candidates, select_threshold_ltt
+    >>> from selective_clf.certify import ltt_candidates, select_threshold_ltt
     >>> start = ltt_candidates(confidence, target_risk=0.1, delta=0.05)
     >>> select_threshold_ltt(
     ...     confidence, error, target_risk=0.1, delta=0.05, thresholds=start
     ... ).feasible
     False
     """
-    confidence, error = _check_calibration(confidence, error)
-    target_risk = _check_probability(target_risk, "target_risk")
-    delta = _check_probability(delta, "delta")
-    first_share = _check_probability(first_share, "first_share", high_open=False)
+    return _ltt_graph_selection(
+        confidence, error, target_risk=target_risk, delta=delta, thresholds=thresholds
+    )
+
+
+def _ltt_graph_selection(
+    confidence,
+    error,
+    *,
+    target_risk,
+    delta,
+    thresholds=None,
+    first_share=FIRST_SHARE,
+    power_entries=True,
+):
+    """:func:`select_threshold_ltt_graph` with its entries as parameters.
+
+    An ablation hook for ``benchmarks/bench_certification.py`` (its
+    ``doubling`` column), not an option of the estimators.
+
+    Parameters
+    ----------
+    first_share : float, default=FIRST_SHARE
+        Share of the doubling entries' level held by the first one, in
+        (0, 1].
+    power_entries : bool, default=True
+        Whether to add the floor, weak-model and halving entries; ``False``
+        gives the doubling entries alone.
+
+    The other parameters and the result are those of
+    :func:`select_threshold_ltt_graph`.
+    """
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
+    first_share = check_probability(first_share, "first_share", high_open=False)
     if not isinstance(power_entries, (bool, np.bool_)):
         raise TypeError(f"power_entries must be True or False, got {power_entries!r}.")
     m = confidence.shape[0]
-    cand_t, cand_n, cand_k = _candidates(confidence, error, thresholds)
-    entry_counts, entry_levels = _fallback_entries(
+    cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
+    entry_counts, entry_levels = _graph_entries(
         m, target_risk, delta, first_share, power=bool(power_entries)
     )
     starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
     if not starts:
         return _infeasible(m)
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    rejected, held = _chain_graph(p_values, starts, levels)
+    rejected, held = chain_with_entries(p_values, starts, levels)
     return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
 
 
@@ -1048,24 +680,23 @@ def certify_chains(
     *,
     n_calibration,
     target_risk,
-    first_share=0.5,
 ):
-    """Fallback testing of several chains of candidates as one graph procedure.
+    """Several chains of candidates certified as one graph procedure.
 
     Each chain is a sequence of candidates ordered from the fewest accepted
     samples to the most (as the candidates of
-    :func:`select_threshold_fallback`, most confident first), and holds a
+    :func:`select_threshold_ltt_graph`, most confident first), and holds a
     share ``chain_levels[c]`` of the total level. Within each chain that
-    share is spread over the entries of :func:`select_threshold_fallback`
-    (:func:`_fallback_entries` at that level), and the chains are
-    concatenated into one chain graph (:func:`_chain_graph`): a run that
+    share is spread over the entries of :func:`select_threshold_ltt_graph`
+    (:func:`_graph_entries` at that level), and the chains are
+    concatenated into one chain graph (:func:`~._fwer.chain_with_entries`): a run that
     passes the whole of one chain hands its level on to the next. This is
     the graphical weighted-Bonferroni procedure of Bretz et al. (2009) for a
     chain whose initial levels sum to ``sum(chain_levels)``, so it controls
     the family-wise error rate at that sum for any dependence between the
     p-values, provided the chains, their order and their levels are chosen
     without the errors. A single chain holding ``delta`` is
-    :func:`select_threshold_fallback`.
+    :func:`select_threshold_ltt_graph`.
 
     Parameters
     ----------
@@ -1080,8 +711,6 @@ def certify_chains(
         Number of calibration samples (sets the entry counts).
     target_risk : float
         The risk target, in (0, 1).
-    first_share : float, default=0.5
-        As in :func:`select_threshold_fallback`.
 
     Returns
     -------
@@ -1091,12 +720,12 @@ def certify_chains(
         For each certified candidate, the running maximum of the
         Clopper-Pearson bounds, each at the level its test used, over the run
         of passed tests that ends there (the reporting bound of
-        :func:`select_threshold_fallback`); NaN elsewhere.
+        :func:`select_threshold_ltt_graph`); NaN elsewhere.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from selective_clf._bounds import certify_chains
+    >>> from selective_clf.certify import certify_chains
     >>> n = np.array([100, 200, 300, 100, 200, 300])
     >>> k = np.array([0, 2, 30, 0, 25, 40])  # chain 2 fails from its 2nd test
     >>> certified, bound = certify_chains(
@@ -1107,7 +736,7 @@ def certify_chains(
     """
     cand_n = np.asarray(cand_n, dtype=np.int64)
     cand_k = np.asarray(cand_k, dtype=np.int64)
-    target_risk = _check_probability(target_risk, "target_risk")
+    target_risk = check_probability(target_risk, "target_risk")
     if sum(chain_sizes) != cand_n.shape[0] or cand_k.shape != cand_n.shape:
         raise ValueError(
             f"chain_sizes sum to {sum(chain_sizes)} but there are "
@@ -1116,9 +745,7 @@ def certify_chains(
     starts, levels, offset = [], [], 0
     for size, level in zip(chain_sizes, chain_levels, strict=True):
         if size and level > 0:
-            counts, entry_levels = _fallback_entries(
-                n_calibration, target_risk, level, first_share
-            )
+            counts, entry_levels = _graph_entries(n_calibration, target_risk, level)
             chain_starts, chain_entry_levels = _entry_starts(
                 cand_n[offset : offset + size], counts, entry_levels, offset
             )
@@ -1130,21 +757,15 @@ def certify_chains(
     if not starts:
         return certified, bound
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    certified, held = _chain_graph(p_values, starts, levels)
-    if not certified.any():
-        return certified, bound
-    # runs of consecutive certified candidates: running maximum of the bounds
+    certified, held = chain_with_entries(p_values, starts, levels)
     index = np.flatnonzero(certified)
-    cp = _cp_upper_levels(cand_k[index], cand_n[index], held[index])
-    run_starts = np.flatnonzero(np.diff(index, prepend=-2) != 1)
-    ends = [*run_starts[1:], index.shape[0]]
-    for first, stop in zip(run_starts, ends, strict=True):
-        bound[index[first:stop]] = np.maximum.accumulate(cp[first:stop])
+    if index.size:
+        bound[index] = _running_bounds(cand_n, cand_k, held, index)
     return certified, bound
 
 
 # --------------------------------------------------------------------------
-# more procedures and the dispatch table
+# more selections
 # --------------------------------------------------------------------------
 
 
@@ -1182,7 +803,7 @@ def select_threshold_sgr_ltt(confidence, error, *, target_risk, delta, threshold
     Examples
     --------
     >>> import numpy as np
-    >>> from selective_clf._bounds import select_threshold_sgr_ltt
+    >>> from selective_clf.certify import select_threshold_sgr_ltt
     >>> confidence = np.linspace(0.5, 1.0, 200)
     >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
     >>> res = select_threshold_sgr_ltt(
@@ -1191,9 +812,9 @@ def select_threshold_sgr_ltt(confidence, error, *, target_risk, delta, threshold
     >>> res.feasible, res.risk_bound <= 0.1
     (True, True)
     """
-    confidence, error = _check_calibration(confidence, error)
-    target_risk = _check_probability(target_risk, "target_risk")
-    delta = _check_probability(delta, "delta")
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
     half = delta / 2
     sgr = select_threshold_sgr(confidence, error, target_risk=target_risk, delta=half)
     if thresholds is None:
@@ -1204,98 +825,11 @@ def select_threshold_sgr_ltt(confidence, error, *, target_risk, delta, threshold
     return ltt if ltt.coverage > sgr.coverage else sgr
 
 
-def holm_candidates(confidence, *, target_risk, delta, n_candidates=20):
-    """Coarse default grid for Bonferroni-Holm LTT.
+def best_achievable_risk(confidence, error, *, delta, select, tol=1e-4):
+    """Smallest target risk at which ``select`` certifies a threshold here.
 
-    Holm pays for every candidate (its first level is ``delta / M``), so with
-    hundreds of candidates it is very conservative. This grid keeps at most
-    ``n_candidates`` thresholds: the distinct confidence values reached at
-    evenly spaced accepted counts between the fewest samples that can pass at
-    level ``delta / n_candidates`` with no error and all samples. It depends
-    on the confidences only, never on the errors.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n_samples,)
-        Calibration confidences.
-    target_risk, delta : float
-        The risk target and the allowed failure probability.
-    n_candidates : int, default=20
-        Most candidates kept.
-
-    Returns
-    -------
-    thresholds : ndarray
-        Ascending candidate thresholds (``[inf]`` when even all samples are
-        too few).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from selective_clf._bounds import holm_candidates
-    >>> conf = np.linspace(0, 1, 1001)
-    >>> len(holm_candidates(conf, target_risk=0.1, delta=0.05))
-    20
-    """
-    confidence = np.asarray(confidence, dtype=np.float64)
-    m = confidence.shape[0]
-    n_min = _min_count(0, target_risk, delta / n_candidates, m)
-    if n_min is None:
-        return np.array([np.inf])
-    counts = np.unique(np.linspace(n_min, m, n_candidates).round().astype(int))
-    ranked = np.sort(confidence)[::-1]
-    return np.unique(ranked[counts - 1])
-
-
-def _ltt_method(fwer, default_grid):
-    def method(confidence, error, *, target_risk, delta, thresholds=None):
-        if thresholds is None:
-            thresholds = default_grid(
-                np.asarray(confidence, dtype=np.float64),
-                target_risk=target_risk,
-                delta=delta,
-            )
-        return select_threshold_ltt(
-            confidence,
-            error,
-            target_risk=target_risk,
-            delta=delta,
-            fwer=fwer,
-            thresholds=thresholds,
-        )
-
-    return method
-
-
-def _sgr_method(confidence, error, *, target_risk, delta, thresholds=None):
-    # SGR searches the distinct confidences; it takes no candidate grid.
-    return select_threshold_sgr(confidence, error, target_risk=target_risk, delta=delta)
-
-
-#: Threshold selection procedures for ``target_risk``, by ``method`` name.
-#: Each is ``f(confidence, error, *, target_risk, delta, thresholds=None)``
-#: returning a :class:`ThresholdSelection`; ``thresholds=None`` means the
-#: method's own default candidates (SGR ignores ``thresholds``).
-RISK_METHODS = {
-    "fallback": select_threshold_fallback,
-    "ltt": _ltt_method("fixed_sequence", ltt_candidates),
-    "ltt_holm": _ltt_method("holm", holm_candidates),
-    "sgr": _sgr_method,
-    "sgr_ltt": select_threshold_sgr_ltt,
-}
-
-#: The default ``method``: the only one that was never the weak one in
-#: ``benchmarks/bench_certification.py`` (see the user guide).
-DEFAULT_RISK_METHOD = "fallback"
-
-
-def best_achievable_risk(
-    confidence, error, *, delta, method=DEFAULT_RISK_METHOD, tol=1e-4
-):
-    """Smallest target risk at which ``method`` certifies a threshold here.
-
-    Bisection on ``target_risk`` for the feasibility of
-    ``RISK_METHODS[method]`` on this calibration set (at ``delta``), keeping
+    Bisection on ``target_risk`` for the feasibility of the selection
+    ``select`` on this calibration set (at ``delta``), keeping
     the invariant that the upper end is feasible: the value returned is
     always a target at which the method certifies at least one threshold on
     this data, within ``tol`` of the smallest such target when feasibility
@@ -1316,35 +850,22 @@ def best_achievable_risk(
         1 where the base prediction is wrong, 0 where it is right.
     delta : float
         Allowed failure probability, in (0, 1).
-    method : str, default=DEFAULT_RISK_METHOD
-        A key of :data:`RISK_METHODS`.
+    select : callable
+        A selection ``select(confidence, error, *, target_risk, delta)``
+        returning a :class:`ThresholdSelection`, such as a value of
+        :data:`~selective_clf.certify.RISK_METHODS`.
     tol : float, default=1e-4
         Width of the final bisection interval.
 
     Returns
     -------
     risk : float
-        A target risk in (0, 1) at which ``method`` is feasible, rounded up
+        A target risk in (0, 1) at which ``select`` is feasible, rounded up
         to ``tol``; ``nan`` when even a target just below 1 is infeasible
         (too few calibration samples for any certificate at ``delta``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from selective_clf._bounds import best_achievable_risk
-    >>> confidence = np.linspace(0.5, 1.0, 200)
-    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
-    >>> # 140 correct on top pass at r iff (1 - r) ** 140 <= 0.05
-    >>> best_achievable_risk(confidence, error, delta=0.05)
-    0.0212
     """
-    confidence, error = _check_calibration(confidence, error)
-    delta = _check_probability(delta, "delta")
-    if not isinstance(method, str) or method not in RISK_METHODS:
-        raise ValueError(
-            f"method must be one of {sorted(RISK_METHODS)}, got {method!r}."
-        )
-    select = RISK_METHODS[method]
+    confidence, error = check_calibration(confidence, error)
+    delta = check_probability(delta, "delta")
 
     def feasible(risk):
         return select(confidence, error, target_risk=risk, delta=delta).feasible

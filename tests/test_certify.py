@@ -6,9 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from selective_clf import _bounds
-from selective_clf._bounds import (
+from selective_clf import certify
+from selective_clf.certify import (
     ThresholdSelection,
+    _binomial,
+    _fwer,
+    _select,
     binomial_p_value,
     clopper_pearson_upper,
     grouped_counts,
@@ -306,13 +309,13 @@ def test_sgr_matches_reference_on_larger_tied_data(seed):
 def test_sgr_evaluates_at_most_ceil_log2_m_bounds(m, monkeypatch):
     """The union bound is over at most ceil(log2 m) bound evaluations."""
     calls = []
-    original = _bounds.clopper_pearson_upper
+    original = certify.clopper_pearson_upper
 
     def counting(k, n, delta):
         calls.append(delta)
         return original(k, n, delta)
 
-    monkeypatch.setattr(_bounds, "clopper_pearson_upper", counting)
+    monkeypatch.setattr(_select, "clopper_pearson_upper", counting)
     conf = np.arange(m) / m
     for err in (np.ones(m, dtype=int), np.zeros(m, dtype=int)):
         calls.clear()
@@ -541,15 +544,6 @@ def test_ltt_validates_inputs(kwargs, exc, match):
         select_threshold_ltt([0.5, 0.7], [0, 1], **params)
 
 
-def test_result_is_frozen():
-    """The result object is immutable."""
-    res = select_threshold_ltt(
-        np.ones(50), np.zeros(50, int), target_risk=0.1, delta=0.1
-    )
-    with pytest.raises(AttributeError, match="cannot assign"):
-        res.threshold = 0.0
-
-
 # --------------------------------------------------------------------------
 # statistical validity
 # --------------------------------------------------------------------------
@@ -695,7 +689,7 @@ def test_chain_graph_matches_sequential_graph_algorithm(p_values, entries):
     initial = np.zeros(len(p_values))
     for s, lev in entries:
         initial[s] += lev
-    rejected, _ = _bounds._chain_graph(
+    rejected, _ = _fwer.chain_with_entries(
         p_values, [s for s, _ in entries], [lev for _, lev in entries]
     )
     np.testing.assert_array_equal(rejected, _graph_reference(p_values, initial))
@@ -704,7 +698,7 @@ def test_chain_graph_matches_sequential_graph_algorithm(p_values, entries):
 def test_chain_graph_hand_example():
     """A failed run keeps its level; the next entry starts with its own only."""
     p = np.array([0.01, 0.02, 0.5, 0.03, 0.02, 0.001, 0.04])
-    rejected, held = _bounds._chain_graph(p, [0, 3, 5], [0.025, 0.0125, 0.0125])
+    rejected, held = _fwer.chain_with_entries(p, [0, 3, 5], [0.025, 0.0125, 0.0125])
     # run 1 at 0.025: rejects 0, 1, fails at 2; entry 3 at 0.0125 fails;
     # entry 5 at 0.0125 rejects 5, passes 0.0125 to 6 which fails (0.04)
     assert rejected.tolist() == [True, True, False, False, False, True, False]
@@ -714,7 +708,7 @@ def test_chain_graph_hand_example():
 def test_chain_graph_merges_levels_when_a_run_reaches_an_entry():
     """A run that passes the next entry carries the sum of both levels."""
     p = np.array([0.01, 0.02, 0.03, 0.04])
-    rejected, held = _bounds._chain_graph(p, [0, 2], [0.025, 0.025])
+    rejected, held = _fwer.chain_with_entries(p, [0, 2], [0.025, 0.025])
     assert rejected.all()
     assert held.tolist() == [0.025, 0.025, 0.05, 0.05]
 
@@ -728,7 +722,7 @@ def _power_reference(m, r, level, risk=0.5, power=0.8):
     return None
 
 
-def _fallback_reference(conf, err, r, delta, first_share=0.5, power=True):
+def _ltt_graph_reference(conf, err, r, delta, first_share=0.5, power=True):
     """Brute force: distinct values, entries by hand, graph by Bretz's steps."""
     thresholds = np.unique(conf)[::-1]
     n = np.array([(conf >= t).sum() for t in thresholds])
@@ -798,66 +792,30 @@ def _floor_data(seed, m=600, floor=0.05):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("r", [0.08, 0.12])
-def test_fallback_matches_brute_force(seed, r):
+def test_ltt_graph_matches_brute_force(seed, r):
     """Entries, candidates and graph agree with a step-by-step reference."""
     conf, err = _floor_data(seed)
-    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=0.05)
-    assert res.threshold == _fallback_reference(conf, err, r, 0.05)
+    res = certify.select_threshold_ltt_graph(conf, err, target_risk=r, delta=0.05)
+    assert res.threshold == _ltt_graph_reference(conf, err, r, 0.05)
     if res.feasible:
         _check_result(res, conf, err, r)
 
 
-def test_fallback_entries_hand_values():
-    """Doubling counts from the two-error count at delta / 2, then power entries."""
-    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5, power=False)
-    # smallest n with binom.cdf(2, n, 0.1) <= 0.025
-    n1 = next(n for n in range(3, 200) if stats.binom.cdf(2, n, 0.1) <= 0.025)
-    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1]
-    assert levels == pytest.approx([0.025, 0.025 / 3, 0.025 / 3, 0.025 / 3])
-    assert sum(levels) == pytest.approx(0.05)
-
-    counts, levels = _bounds._fallback_entries(1000, 0.1, 0.05, 0.5)
-    # floor entry: at delta / 4 the test passes w.p. >= 0.8 when the risk is
-    # 0.05; the first entry keeps delta / 2, the later ones give up half
-    # halving entries at 500 and 250 with SGR's level 0.05 / 10 each, paid by
-    # the entries after the first (0.025 between them, scaled by 0.6)
-    n_floor = _power_reference(1000, 0.1, 0.05 / 4)
-    assert counts == [n1, 2 * n1, 4 * n1, 8 * n1, n_floor, 500, 250]
-    assert levels == pytest.approx(
-        [0.025] + [0.025 / 6 * 0.6] * 3 + [0.0125 * 0.6, 0.005, 0.005]
-    )
-    # the weak-model entry (risk 0.8 r at delta / 4) needs more than m / 2
-    assert _power_reference(1000, 0.1, 0.05 / 4, risk=0.8) is None
-
-    # m = 4000: both power entries; the weak one scales every level by 3/4
-    counts, levels = _bounds._fallback_entries(4000, 0.1, 0.05, 0.5)
-    n_floor = _power_reference(4000, 0.1, 0.05 / 4)
-    n_weak = _power_reference(4000, 0.1, 0.05 / 4, risk=0.8)
-    assert counts == [n1 * 2**j for j in range(6)] + [n_floor, n_weak, 2000, 1000]
-    before = [0.025 / 10 * 3 / 4] * 5 + [0.0125 * 3 / 4, 0.0125]
-    take = 2 * 0.05 / 12  # SGR's level, ceil(log2 4000) = 12, twice
-    scale = 1 - take / sum(before)
-    assert levels == pytest.approx(
-        [0.025 * 3 / 4] + [x * scale for x in before] + [take / 2] * 2
-    )
-    assert sum(levels) == pytest.approx(0.05)
-
-
-def test_fallback_power_entry_only_up_to_half_the_data():
+def test_ltt_graph_power_entry_only_up_to_half_the_data():
     """No power entry beyond m / 2: it would leave too little to test."""
     n_floor = _power_reference(4000, 0.1, 0.05 / 4)
-    assert _bounds._power_count(2000, 0.1, 0.05 / 4, 0.05, 0.8) == n_floor
-    assert _bounds._power_count(n_floor - 1, 0.1, 0.05 / 4, 0.05, 0.8) is None
-    counts, levels = _bounds._fallback_entries(2 * n_floor - 1, 0.1, 0.05, 0.5)
+    assert _binomial.power_count(2000, 0.1, 0.05 / 4, 0.05, 0.8) == n_floor
+    assert _binomial.power_count(n_floor - 1, 0.1, 0.05 / 4, 0.05, 0.8) is None
+    counts, levels = _select._graph_entries(2 * n_floor - 1, 0.1, 0.05, 0.5)
     assert n_floor not in counts and sum(levels) == pytest.approx(0.05)
-    counts, _ = _bounds._fallback_entries(2 * n_floor, 0.1, 0.05, 0.5)
+    counts, _ = _select._graph_entries(2 * n_floor, 0.1, 0.05, 0.5)
     assert counts[-3] == n_floor  # before the two halving entries
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_fallback_certifies_where_sgr_first_test_passes(seed):
+def test_ltt_graph_certifies_where_sgr_first_test_passes(seed):
     """The halving entry at m / 2 holds SGR's level: SGR's first test passing
-    means fallback accepts at least those samples."""
+    means ltt_graph accepts at least those samples."""
     rng = np.random.default_rng(seed)
     m = int(rng.choice([200, 1000, 3000]))
     conf = np.round(rng.uniform(size=m), 3)
@@ -870,47 +828,47 @@ def test_fallback_certifies_where_sgr_first_test_passes(seed):
     j = np.flatnonzero(n >= m // 2)[0]
     k = err[conf >= values[j]].sum()
     sgr_first = stats.binom.cdf(k, n[j], r) <= 0.05 / math.ceil(math.log2(m))
-    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=0.05)
+    res = certify.select_threshold_ltt_graph(conf, err, target_risk=r, delta=0.05)
     if sgr_first:
         assert res.n_accepted >= n[j]
-    assert res.threshold == _fallback_reference(conf, err, r, 0.05)
+    assert res.threshold == _ltt_graph_reference(conf, err, r, 0.05)
 
 
-def test_fallback_power_entries_validated():
+def test_ltt_graph_power_entries_validated():
     """power_entries is a boolean."""
     conf, err = _floor_data(0)
     with pytest.raises(TypeError, match="power_entries must be True or False"):
-        _bounds.select_threshold_fallback(
+        _select._ltt_graph_selection(
             conf, err, target_risk=0.1, delta=0.05, power_entries=((0.5, 0.2),)
         )
-    off = _bounds.select_threshold_fallback(
+    off = _select._ltt_graph_selection(
         conf, err, target_risk=0.1, delta=0.05, power_entries=False
     )
-    assert off.threshold == _fallback_reference(conf, err, 0.1, 0.05, power=False)
+    assert off.threshold == _ltt_graph_reference(conf, err, 0.1, 0.05, power=False)
 
 
-def test_fallback_certifies_past_a_failed_first_test():
+def test_ltt_graph_certifies_past_a_failed_first_test():
     """Three errors among the top 60 stop LTT; a later entry certifies."""
     conf = np.linspace(1.0, 0.0, 1000)
     err = np.zeros(1000, dtype=int)
     err[[5, 20, 40]] = 1  # in the top 60: the first test fails
     err[np.arange(700, 1000, 2)] = 1  # errors rise below the top 700
     r, delta = 0.1, 0.05
-    ltt = _bounds.RISK_METHODS["ltt"](conf, err, target_risk=r, delta=delta)
+    ltt = certify.RISK_METHODS["ltt"](conf, err, target_risk=r, delta=delta)
     assert not ltt.feasible
-    res = _bounds.select_threshold_fallback(conf, err, target_risk=r, delta=delta)
+    res = certify.select_threshold_ltt_graph(conf, err, target_risk=r, delta=delta)
     assert res.feasible and res.n_accepted > 700
-    assert res.threshold == _fallback_reference(conf, err, r, delta)
+    assert res.threshold == _ltt_graph_reference(conf, err, r, delta)
 
 
-def test_fallback_single_entry_is_ltt():
-    """When 2 n_1 > m the fallback is fixed-sequence LTT from ltt_candidates."""
+def test_ltt_graph_single_entry_is_ltt():
+    """When 2 n_1 > m ltt_graph is fixed-sequence LTT from ltt_candidates."""
     for seed in range(5):
         conf, err = _tied_data(seed, m=60)
         kw = {"target_risk": 0.1, "delta": 0.05}
-        assert len(_bounds._fallback_entries(60, 0.1, 0.05, 0.5)[0]) == 1
-        expected = _bounds.RISK_METHODS["ltt"](conf, err, **kw)
-        res = _bounds.select_threshold_fallback(conf, err, **kw)
+        assert len(_select._graph_entries(60, 0.1, 0.05, 0.5)[0]) == 1
+        expected = certify.RISK_METHODS["ltt"](conf, err, **kw)
+        res = certify.select_threshold_ltt_graph(conf, err, **kw)
         assert res == expected
 
 
@@ -920,16 +878,16 @@ def test_sgr_ltt_is_the_larger_of_two_half_level_selections():
         conf, err = _floor_data(seed)
         kw = {"target_risk": 0.1}
         sgr = select_threshold_sgr(conf, err, delta=0.025, **kw)
-        grid = _bounds.ltt_candidates(conf, target_risk=0.1, delta=0.025)
+        grid = certify.ltt_candidates(conf, target_risk=0.1, delta=0.025)
         ltt = select_threshold_ltt(conf, err, delta=0.025, thresholds=grid, **kw)
-        res = _bounds.select_threshold_sgr_ltt(conf, err, delta=0.05, **kw)
+        res = certify.select_threshold_sgr_ltt(conf, err, delta=0.05, **kw)
         assert res == (ltt if ltt.coverage > sgr.coverage else sgr)
 
 
 def test_holm_candidates_hand_values():
     """At most 20 thresholds, from the zero-error count at delta / 20 to all."""
     conf = np.linspace(0, 1, 1001)
-    grid = _bounds.holm_candidates(conf, target_risk=0.1, delta=0.05)
+    grid = certify.holm_candidates(conf, target_risk=0.1, delta=0.05)
     n_min = math.ceil(math.log(0.05 / 20) / math.log(0.9))  # 0.9 ** n <= 0.0025
     assert len(grid) == 20
     assert (conf >= grid.max()).sum() == n_min
@@ -939,26 +897,26 @@ def test_holm_candidates_hand_values():
 def test_risk_methods_table():
     """Every entry has the documented signature and the default is listed."""
     conf, err = _floor_data(1)
-    assert _bounds.DEFAULT_RISK_METHOD in _bounds.RISK_METHODS
-    assert {"ltt", "ltt_holm", "sgr"} <= set(_bounds.RISK_METHODS)
-    for name, select in _bounds.RISK_METHODS.items():
+    assert certify.DEFAULT_RISK_METHOD in certify.RISK_METHODS
+    assert {"ltt", "ltt_holm", "sgr"} <= set(certify.RISK_METHODS)
+    for name, select in certify.RISK_METHODS.items():
         res = select(conf, err, target_risk=0.12, delta=0.05, thresholds=None)
         assert isinstance(res, ThresholdSelection), name
         assert res.feasible, name
         _check_result(res, conf, err, 0.12)
-    grid = _bounds.ltt_candidates(conf, target_risk=0.12, delta=0.05)
-    assert _bounds.RISK_METHODS["ltt"](
+    grid = certify.ltt_candidates(conf, target_risk=0.12, delta=0.05)
+    assert certify.RISK_METHODS["ltt"](
         conf, err, target_risk=0.12, delta=0.05
     ) == select_threshold_ltt(conf, err, target_risk=0.12, delta=0.05, thresholds=grid)
 
 
-@pytest.mark.parametrize("method", ["fallback", "ltt", "sgr"])
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "sgr"])
 @pytest.mark.parametrize("seed", range(3))
 def test_best_achievable_risk_is_feasible_and_tight(method, seed):
     """Feasible at the value returned, infeasible just below it."""
     conf, err = _floor_data(seed, m=400)
-    select = _bounds.RISK_METHODS[method]
-    best = _bounds.best_achievable_risk(conf, err, delta=0.05, method=method)
+    select = certify.RISK_METHODS[method]
+    best = certify.best_achievable_risk(conf, err, delta=0.05, method=method)
     assert select(conf, err, target_risk=best, delta=0.05).feasible
     assert not select(conf, err, target_risk=best - 2e-4, delta=0.05).feasible
 
@@ -966,7 +924,7 @@ def test_best_achievable_risk_is_feasible_and_tight(method, seed):
 def test_best_achievable_risk_zero_errors_closed_form():
     """All correct, LTT: the whole set passes at r = 1 - delta ** (1 / m)."""
     conf = np.linspace(0, 1, 50)
-    best = _bounds.best_achievable_risk(
+    best = certify.best_achievable_risk(
         conf, np.zeros(50, dtype=int), delta=0.05, method="ltt"
     )
     assert best == pytest.approx(1 - 0.05 ** (1 / 50), abs=1e-4)
@@ -974,13 +932,13 @@ def test_best_achievable_risk_zero_errors_closed_form():
 
 def test_best_achievable_risk_nan_when_nothing_can_be_certified():
     """One wrong sample supports no certificate at any target."""
-    assert math.isnan(_bounds.best_achievable_risk([0.9], [1], delta=0.05))
+    assert math.isnan(certify.best_achievable_risk([0.9], [1], delta=0.05))
 
 
 def test_best_achievable_risk_rejects_unknown_method():
     """An unknown method name is a clear ValueError."""
     with pytest.raises(ValueError, match="method must be one of"):
-        _bounds.best_achievable_risk([0.9, 0.8], [0, 0], delta=0.05, method="x")
+        certify.best_achievable_risk([0.9, 0.8], [0, 0], delta=0.05, method="x")
 
 
 @pytest.mark.slow
@@ -1012,11 +970,11 @@ def test_violation_rate_error_floor_and_confident_cluster():
             i = np.searchsorted(grid, t)
             return cum[i] / max(1 - grid[i], 1e-12)
 
-        thresholds = {k: np.empty(reps) for k in _bounds.RISK_METHODS}
+        thresholds = {k: np.empty(reps) for k in certify.RISK_METHODS}
         for i in range(reps):
             conf = rng.uniform(size=m)
             err = (rng.uniform(size=m) < eta(conf)).astype(int)
-            for k, select in _bounds.RISK_METHODS.items():
+            for k, select in certify.RISK_METHODS.items():
                 thresholds[k][i] = select(
                     conf, err, target_risk=r, delta=delta
                 ).threshold
@@ -1024,7 +982,165 @@ def test_violation_rate_error_floor_and_confident_cluster():
             violation = np.mean([true_risk(t) > r for t in ts])
             assert violation <= tolerance, (name, k, violation)
         # the default certifies something far more often than single-start LTT
-        assert np.mean(np.isfinite(thresholds["fallback"])) > 0.5
-        assert np.mean(np.isfinite(thresholds["fallback"])) >= np.mean(
+        assert np.mean(np.isfinite(thresholds["ltt_graph"])) > 0.5
+        assert np.mean(np.isfinite(thresholds["ltt_graph"])) >= np.mean(
             np.isfinite(thresholds["ltt"])
         ), name
+
+
+# --------------------------------------------------------------------------
+# the one FWER engine against straightforward implementations
+# --------------------------------------------------------------------------
+
+
+def _holm_by_hand(p, delta):
+    """Holm (1979): sort, test the i-th smallest at delta / (M - i), stop."""
+    rejected = np.zeros(len(p), dtype=bool)
+    for i, j in enumerate(np.argsort(p, kind="stable")):
+        if p[j] > delta / (len(p) - i):
+            break
+        rejected[j] = True
+    return rejected
+
+
+def _fixed_sequence_by_hand(p, delta):
+    rejected = np.zeros(len(p), dtype=bool)
+    for i, value in enumerate(p):
+        if value > delta:
+            break
+        rejected[i] = True
+    return rejected
+
+
+def _bonferroni_by_hand(p, delta):
+    return np.array([value <= delta / len(p) for value in p], dtype=bool)
+
+
+def _graphs(n_hyp):
+    """Transition matrices of the chain, complete and empty graphs."""
+    chain = np.eye(n_hyp, k=1)
+    complete = (np.ones((n_hyp, n_hyp)) - np.eye(n_hyp)) / max(n_hyp - 1, 1)
+    return chain, complete, np.zeros((n_hyp, n_hyp))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_fwer_engine_reproduces_holm_fixed_sequence_and_bonferroni(seed):
+    """One graph procedure, three classical procedures, random p-values."""
+    rng = np.random.default_rng(seed)
+    n_hyp = int(rng.integers(1, 15))
+    delta = float(rng.choice([0.01, 0.05, 0.1, 0.3]))
+    # a mix of clearly small, borderline and large p-values
+    p = rng.choice([0.0005, 0.003, 0.01, 0.03, 0.2, 0.7]) * rng.uniform(0.2, 1.5, n_hyp)
+    p = np.minimum(p, 1.0)
+    chain, complete, empty = _graphs(n_hyp)
+    first = [delta] + [0.0] * (n_hyp - 1)
+    even = [delta / n_hyp] * n_hyp
+
+    expected = _fixed_sequence_by_hand(p, delta)
+    np.testing.assert_array_equal(_fwer.fixed_sequence(p, delta)[0], expected)
+    np.testing.assert_array_equal(_fwer.graph_procedure(p, first, chain)[0], expected)
+
+    expected = _holm_by_hand(p, delta)
+    rejected, held = _fwer.holm(p, delta)
+    np.testing.assert_array_equal(rejected, expected)
+    np.testing.assert_array_equal(_fwer.graph_procedure(p, even, complete)[0], expected)
+    # the level at which the i-th smallest p-value was rejected is delta / (M - i)
+    order = np.argsort(p, kind="stable")
+    for i, j in enumerate(order[: rejected.sum()]):
+        assert held[j] == delta / (n_hyp - i)
+
+    expected = _bonferroni_by_hand(p, delta)
+    np.testing.assert_array_equal(_fwer.bonferroni(p, delta)[0], expected)
+    np.testing.assert_array_equal(_fwer.graph_procedure(p, even, empty)[0], expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 1), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 11), st.floats(0.001, 0.05)), max_size=4),
+)
+def test_fwer_chain_is_the_general_graph_algorithm(p_values, entries):
+    """The one-pass chain equals Bretz's algorithm on the chain's matrix."""
+    p_values = np.array(p_values)
+    initial = np.zeros(len(p_values))
+    for s, lev in entries:
+        initial[s % len(p_values)] += lev
+    chain = np.eye(len(p_values), k=1)
+    fast, _ = _fwer.graph_procedure(p_values, list(initial), "chain")
+    general, _ = _fwer.graph_procedure(p_values, list(initial), chain)
+    np.testing.assert_array_equal(fast, general)
+
+
+def test_fwer_engine_validates_its_graph():
+    with pytest.raises(ValueError, match="graph must be"):
+        _fwer.graph_procedure(np.array([0.1]), [0.05], "star")
+    with pytest.raises(ValueError, match="equal initial levels"):
+        _fwer.graph_procedure(np.array([0.1, 0.2]), [0.01, 0.04], "complete")
+    with pytest.raises(ValueError, match="levels for"):
+        _fwer.graph_procedure(np.array([0.1, 0.2]), [0.05], "chain")
+
+
+def test_general_graph_hand_example():
+    """Bretz et al. (2009): a rejected node's level moves along the edges."""
+    p = np.array([0.02, 0.04, 0.2])
+    graph = np.array([[0, 0.5, 0.5], [0, 0, 1.0], [0, 0, 0]])
+    rejected, held = _fwer.graph_procedure(p, [0.025, 0.025, 0.0], graph)
+    # 0 passes at 0.025 and hands 0.0125 to each; 1 then holds 0.0375 < 0.04
+    assert rejected.tolist() == [True, False, False]
+    assert held.tolist() == pytest.approx([0.025, 0.0375, 0.0125])
+
+
+# --------------------------------------------------------------------------
+# the renamed default
+# --------------------------------------------------------------------------
+
+
+def test_fallback_is_a_deprecated_name_of_ltt_graph():
+    conf, err = _floor_data(0)
+    with pytest.warns(FutureWarning, match="renamed method='ltt_graph'.*0.4"):
+        old = certify.best_achievable_risk(conf, err, delta=0.05, method="fallback")
+    assert old == certify.best_achievable_risk(conf, err, delta=0.05)
+    assert certify.DEFAULT_RISK_METHOD == "ltt_graph"
+    assert "fallback" not in certify.RISK_METHODS
+
+
+# --------------------------------------------------------------------------
+# pinned outputs: a refactoring must not move a threshold or a bound
+# --------------------------------------------------------------------------
+
+_PINNED = [
+    ("floor", "ltt_graph", 0.163, 0.14867563431642536, 519),
+    ("floor", "ltt", 0.131, 0.1497985445885086, 533),
+    ("floor", "ltt_holm", 0.171, 0.1478163529741909, 511),
+    ("floor", "sgr", 0.175, 0.14822732516073311, 509),
+    ("floor", "sgr_ltt", 0.194, 0.1489972876186032, 496),
+    ("floor", "ltt_holm_all", 0.226, 0.14966724523936664, 479),
+    ("floor", "ltt_bonferroni_all", 0.227, 0.1499259500856472, 478),
+    ("tied", "ltt_graph", 0.4, 0.09420760225148904, 193),
+    ("tied", "ltt", np.inf, np.nan, 0),
+    ("tied", "ltt_holm", 0.5, 0.09783239254041128, 163),
+    ("tied", "sgr", 0.4, 0.09982280853224156, 193),
+    ("tied", "sgr_ltt", np.inf, np.nan, 0),
+    ("tied", "ltt_holm_all", 0.525, 0.09850179770538356, 156),
+    ("tied", "ltt_bonferroni_all", 0.525, 0.09942103369045252, 156),
+]
+
+
+@pytest.mark.parametrize("data, method, threshold, bound, n_accepted", _PINNED)
+def test_selections_keep_their_pinned_outputs(
+    data, method, threshold, bound, n_accepted
+):
+    """Values of 0.2.0 (before and after the move to ``certify``)."""
+    conf, err = _floor_data(0) if data == "floor" else _tied_data(0)
+    target = 0.15 if data == "floor" else 0.1
+    if method.endswith("_all"):  # LTT over every distinct value
+        fwer = method.removeprefix("ltt_").removesuffix("_all")
+        res = select_threshold_ltt(conf, err, target_risk=target, delta=0.05, fwer=fwer)
+    else:
+        res = certify.RISK_METHODS[method](conf, err, target_risk=target, delta=0.05)
+    assert res.threshold == threshold
+    assert res.n_accepted == n_accepted
+    if np.isnan(bound):
+        assert np.isnan(res.risk_bound)
+    else:
+        assert res.risk_bound == pytest.approx(bound, rel=1e-12)
