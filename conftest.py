@@ -58,10 +58,12 @@ def pytest_runtest_makereport(item, call):
     but pytest still formats one, with the source of every frame: for a
     failure inside scikit-learn's estimator_checks.py that took a quarter of
     the common checks' time. A failure of any other test, and an xfail test
-    that passes (xfail_strict), are reported as usual.
+    that passes (xfail_strict), are reported as usual; so are all failures
+    under ``--runxfail``.
     """
     marker = item.get_closest_marker("xfail")
-    if call.excinfo is None or marker is None or marker.args:
+    runxfail = getattr(item.config.option, "runxfail", False)
+    if call.excinfo is None or marker is None or marker.args or runxfail:
         yield
         return
     option = item.config.option
