@@ -1,34 +1,39 @@
-"""scikit-learn's common estimator checks on every public estimator."""
+"""scikit-learn's common estimator checks on every public estimator.
 
+One instance per behaviour (``_instances``): each exercises a code path the
+others do not (the base's response method, no threshold or a set one, each
+objective of SelectiveClassifierCV, refit=False, class-wise thresholds, a
+novelty detector, each kind of cascade). Instances that would differ only by
+the inner estimator are left out: the checks test the meta-estimator's API,
+which does not depend on the model it wraps (the models' own behaviour is
+tested in the other test files).
+"""
+
+import os
+
+import numpy as np
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.datasets import make_classification
+from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    parametrize_with_checks,
+)
 
-from selective_clf import SelectiveClassifier, SelectiveClassifierCV
+from selective_clf import (
+    SelectiveCascade,
+    SelectiveCascadeCV,
+    SelectiveClassifier,
+    SelectiveClassifierCV,
+)
 
-# Instances that never reject (threshold=None) must pass every check: they
-# predict exactly what their base predicts.
-NON_REJECTING = [
-    SelectiveClassifier(),
-    SelectiveClassifier(LogisticRegression(C=0.5)),
-    SelectiveClassifier(HistGradientBoostingClassifier(max_iter=10)),
-    SelectiveClassifier(LinearSVC()),
-    SelectiveClassifier(make_pipeline(StandardScaler(), LogisticRegression())),
-]
-
-# Instances that really reject. Only checks that by design compare predict
-# with the argmax of the base (or require a label from the training classes)
-# may fail; each is declared with its reason, as scikit-learn does for
-# FixedThresholdClassifier.
-REJECTING = [
-    SelectiveClassifier(LogisticRegression(), threshold=0.6),
-    SelectiveClassifier(LogisticRegression(), threshold=0.2, confidence="margin"),
-    SelectiveClassifier(LinearSVC(), threshold=0.5),
-]
+# Only checks that by design compare predict with the argmax of the base (or
+# require a label from the training classes) may fail on an instance that
+# really rejects; each is declared with its reason, as scikit-learn does for
+# FixedThresholdClassifier. xfail_strict: a declared failure that passes
+# fails the run.
 
 REJECTION_CHANGES_PREDICT = {
     "check_classifiers_train": (
@@ -93,175 +98,6 @@ CANNOT_CERTIFY_TINY_DATA = {
     ),
 }
 
-
-# Tuned instances reject wherever their tuned threshold says so. Each is
-# listed beside the checks it is expected to fail (xfail_strict: a declared
-# failure that passes fails the run). The rejection-cost instances take
-# weights in the base's fit and in the cost, and pass the weight-equivalence
-# checks (the check gives them matching folds). The LinearSVC is the one
-# scikit-learn checks for weights (dual=False, tol=1e-12): its default dual
-# solver is not weight-equivalent, which scikit-learn declares for LinearSVC.
-TUNED = [
-    (SelectiveClassifierCV(rejection_cost=0.3, cv=3), REJECTION_CHANGES_PREDICT),
-    (
-        SelectiveClassifierCV(target_coverage=0.9, cv=3),
-        {**REJECTION_CHANGES_PREDICT, **TARGETS_COUNT_ROWS, **WEIGHTS_REFUSED},
-    ),
-    (
-        SelectiveClassifierCV(
-            LinearSVC(dual=False, tol=1e-12), rejection_cost=0.2, cv=3
-        ),
-        REJECTION_CHANGES_PREDICT,
-    ),
-    # On check_classifiers_train's easy blobs the risk target is certified
-    # with every calibration sample accepted: the threshold is then -inf
-    # ("accept everything"), so the check passes and declares nothing.
-    (
-        SelectiveClassifierCV(target_risk=0.2, cv=0.5, refit=False, random_state=0),
-        {
-            **REFIT_FALSE_REFUSES_CHECK_SPLITS,
-            **WEIGHTS_REFUSED,
-            **CANNOT_CERTIFY_TINY_DATA,
-        },
-    ),
-]
-_TUNED_FAILURES = {id(estimator): failures for estimator, failures in TUNED}
-
-
-def _expected_failures(estimator):
-    if isinstance(estimator, SelectiveClassifierCV):
-        return _TUNED_FAILURES[id(estimator)]
-    if estimator.threshold is None:
-        return {}
-    return REJECTION_CHANGES_PREDICT
-
-
-@parametrize_with_checks(
-    NON_REJECTING + REJECTING + [estimator for estimator, _ in TUNED],
-    expected_failed_checks=_expected_failures,
-)
-# On the checks' tiny data sets a risk target often cannot be certified; the
-# estimator then warns (and rejects everything), which is the intended answer.
-@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
-def test_sklearn_common_checks(estimator, check):
-    """Each instance passes scikit-learn's common checks."""
-    check(estimator)
-
-
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
-def test_check_estimator_on_default_instance():
-    """check_estimator passes on the default SelectiveClassifier, no xfail."""
-    check_estimator(SelectiveClassifier())
-
-
-# -- deferral cascades --------------------------------------------------------
-
-from selective_clf import SelectiveCascade, SelectiveCascadeCV  # noqa: E402
-
-CASCADES_NOT_REJECTING = [
-    # The last stage never rejects: every row gets a training class.
-    SelectiveCascade(
-        [
-            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.8)),
-            ("slow", SelectiveClassifier(HistGradientBoostingClassifier(max_iter=10))),
-        ]
-    ),
-    SelectiveCascade(
-        [
-            # a weak first stage that defers most rows, so that the second
-            # stage is fitted on enough rows of every class
-            (
-                "fast",
-                SelectiveClassifier(LogisticRegression(C=1e-4), threshold=0.99),
-            ),
-            ("slow", SelectiveClassifier(LogisticRegression(C=0.5))),
-        ],
-        fit_deferred=True,
-    ),
-]
-
-CASCADES_REJECTING = [
-    SelectiveCascade(
-        [
-            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.8)),
-            ("slow", SelectiveClassifier(LogisticRegression(C=10), threshold=0.6)),
-        ]
-    ),
-    SelectiveCascade(
-        [
-            ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.9)),
-            (
-                "inner",
-                SelectiveCascade(
-                    [("a", SelectiveClassifier(LinearSVC(), threshold=0.5))]
-                ),
-            ),
-        ]
-    ),
-    SelectiveCascadeCV(
-        [
-            ("fast", SelectiveClassifier(LogisticRegression())),
-            ("slow", SelectiveClassifier(LogisticRegression(C=10))),
-        ],
-        stage_costs=[0.0, 0.05],
-        rejection_cost=0.3,
-        cv=3,
-        thresholds=5,
-    ),
-]
-
-
-# Declared per instance (xfail_strict): on the checks' data the two-stage
-# cascade and the tuned one happen to decide every training row (the second
-# stage takes what the first rejects), so they pass check_classifiers_train;
-# the tuned cascade also passes the weight-equivalence checks there. The
-# nested cascade ending in a rejecting LinearSVC stage does reject.
-_CASCADE_FAILURES = {
-    id(CASCADES_REJECTING[0]): {},
-    id(CASCADES_REJECTING[1]): REJECTION_CHANGES_PREDICT,
-    id(CASCADES_REJECTING[2]): {},
-}
-
-
-def _cascade_expected_failures(estimator):
-    return _CASCADE_FAILURES.get(id(estimator), {})
-
-
-@parametrize_with_checks(
-    CASCADES_NOT_REJECTING + CASCADES_REJECTING,
-    expected_failed_checks=_cascade_expected_failures,
-)
-def test_sklearn_common_checks_cascades(estimator, check):
-    """Each cascade passes scikit-learn's common checks."""
-    check(estimator)
-
-
-# -- class-wise tuned thresholds ----------------------------------------------
-
-# As for the scalar cost instance above, the thresholds tuned on repeated and
-# on weighted samples coincide on the weight-equivalence check's data.
-CLASSWISE = [
-    (
-        SelectiveClassifierCV(rejection_cost=0.3, cv=3, classwise=True),
-        REJECTION_CHANGES_PREDICT,
-    ),
-]
-_CLASSWISE_FAILURES = {id(estimator): failures for estimator, failures in CLASSWISE}
-
-
-@parametrize_with_checks(
-    [estimator for estimator, _ in CLASSWISE],
-    expected_failed_checks=lambda estimator: _CLASSWISE_FAILURES[id(estimator)],
-)
-def test_sklearn_common_checks_classwise(estimator, check):
-    """A class-wise tuned instance passes scikit-learn's common checks."""
-    check(estimator)
-
-
-# -- novelty rejection ----------------------------------------------------------
-
-from sklearn.ensemble import IsolationForest  # noqa: E402
-
 # A novelty detector rejects the rows it flags as outliers, whatever the
 # threshold; on the checks' small data sets it flags some of them.
 NOVELTY_REJECTS_ROWS = {
@@ -275,23 +111,70 @@ NOVELTY_REJECTS_ROWS = {
     ),
 }
 
-NOVELTY = [
-    (
-        SelectiveClassifier(novelty_detector=IsolationForest(random_state=0)),
+
+def _instances():
+    """``(instance, {check: reason it fails})``, one instance per behaviour."""
+    # Never rejecting (threshold=None): every check passes, predict is the
+    # base's. The default base (LogisticRegression, predict_proba) ...
+    yield SelectiveClassifier(), {}
+    # ... and a decision_function-only base: check_classifiers_train compares
+    # predict with the argmax of decision_function, which only an instance
+    # that does not reject can pass.
+    yield SelectiveClassifier(LinearSVC()), {}
+    # Rejecting, on predict_proba and on a binary decision_function score.
+    yield (
+        SelectiveClassifier(LogisticRegression(), threshold=0.6),
+        (REJECTION_CHANGES_PREDICT),
+    )
+    yield SelectiveClassifier(LinearSVC(), threshold=0.5), REJECTION_CHANGES_PREDICT
+    # Tuned, one instance per objective. The rejection-cost instance takes
+    # weights in the base's fit and in the cost, and passes the
+    # weight-equivalence checks (the check gives it matching folds).
+    yield SelectiveClassifierCV(rejection_cost=0.3, cv=3), REJECTION_CHANGES_PREDICT
+    yield (
+        SelectiveClassifierCV(target_coverage=0.9, cv=3),
+        {**REJECTION_CHANGES_PREDICT, **TARGETS_COUNT_ROWS, **WEIGHTS_REFUSED},
+    )
+    # The risk target, with refit=False and a holdout split (cv=0.5). On
+    # check_classifiers_train's easy blobs the risk target is certified with
+    # every calibration sample accepted: the threshold is then -inf ("accept
+    # everything"), so the check passes and declares nothing.
+    yield (
+        SelectiveClassifierCV(target_risk=0.2, cv=0.5, refit=False, random_state=0),
+        {
+            **REFIT_FALSE_REFUSES_CHECK_SPLITS,
+            **WEIGHTS_REFUSED,
+            **CANNOT_CERTIFY_TINY_DATA,
+        },
+    )
+    # Class-wise tuned thresholds. As for the scalar cost instance, the
+    # thresholds tuned on repeated and on weighted samples coincide on the
+    # weight-equivalence check's data.
+    yield (
+        SelectiveClassifierCV(rejection_cost=0.3, cv=3, classwise=True),
+        REJECTION_CHANGES_PREDICT,
+    )
+    # A novelty detector rejects the rows it flags as outliers, whatever the
+    # threshold; on the checks' small data sets it flags some of them.
+    yield (
+        SelectiveClassifier(
+            novelty_detector=IsolationForest(n_estimators=10, random_state=0)
+        ),
         {
             **NOVELTY_REJECTS_ROWS,
             "check_classifiers_one_label_sample_weights": (
                 "The detector is fitted on X alone (it takes no sample weights) "
-                "and, with contamination='auto', flags 8 of this check's 10 rows "
+                "and, with contamination='auto', flags 6 of this check's 10 rows "
                 "as outliers, so they are rejected rather than given the remaining "
                 "class."
             ),
         },
-    ),
-    (
-        # contamination='auto' flags every row of the sample-weight checks'
-        # data (4 distinct points, each repeated), which leaves nothing to
-        # tune on (a clear error); a set contamination flags a share of them.
+    )
+    # The detector inside the tuning. contamination='auto' flags every row of
+    # the sample-weight checks' data (4 distinct points, each repeated), which
+    # leaves nothing to tune on (a clear error); a set contamination flags a
+    # share of them.
+    yield (
         SelectiveClassifierCV(
             rejection_cost=0.3,
             cv=3,
@@ -310,27 +193,103 @@ NOVELTY = [
                 for kind in ("dense", "sparse")
             },
         },
-    ),
-]
-_NOVELTY_FAILURES = {id(estimator): failures for estimator, failures in NOVELTY}
+    )
+    # Cascades. Two stages whose last one never rejects: every row gets a
+    # training class.
+    yield (
+        SelectiveCascade(
+            [
+                ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.8)),
+                ("slow", SelectiveClassifier(LogisticRegression(C=10))),
+            ]
+        ),
+        {},
+    )
+    # fit_deferred=True, with a weak first stage that defers most rows, so
+    # that the second stage is fitted on enough rows of every class.
+    yield (
+        SelectiveCascade(
+            [
+                (
+                    "fast",
+                    SelectiveClassifier(LogisticRegression(C=1e-4), threshold=0.99),
+                ),
+                ("slow", SelectiveClassifier(LogisticRegression(C=0.5))),
+            ],
+            fit_deferred=True,
+        ),
+        {},
+    )
+    # A nested cascade whose last stage, a rejecting LinearSVC, does reject.
+    yield (
+        SelectiveCascade(
+            [
+                ("fast", SelectiveClassifier(LogisticRegression(), threshold=0.9)),
+                (
+                    "inner",
+                    SelectiveCascade(
+                        [("a", SelectiveClassifier(LinearSVC(), threshold=0.5))]
+                    ),
+                ),
+            ]
+        ),
+        REJECTION_CHANGES_PREDICT,
+    )
+    # The tuned cascade: on the checks' data it decides every training row
+    # (the second stage takes what the first rejects), so it passes
+    # check_classifiers_train and the weight-equivalence checks.
+    yield (
+        SelectiveCascadeCV(
+            [
+                ("fast", SelectiveClassifier(LogisticRegression())),
+                ("slow", SelectiveClassifier(LogisticRegression(C=10))),
+            ],
+            stage_costs=[0.0, 0.05],
+            rejection_cost=0.3,
+            cv=3,
+            thresholds=5,
+        ),
+        {},
+    )
+
+
+INSTANCES = list(_instances())
+_EXPECTED_FAILURES = {id(estimator): failures for estimator, failures in INSTANCES}
 
 
 @parametrize_with_checks(
-    [estimator for estimator, _ in NOVELTY],
-    expected_failed_checks=lambda estimator: _NOVELTY_FAILURES[id(estimator)],
+    [estimator for estimator, _ in INSTANCES],
+    expected_failed_checks=lambda estimator: _EXPECTED_FAILURES[id(estimator)],
 )
-def test_sklearn_common_checks_novelty(estimator, check):
-    """Each instance with a novelty detector passes scikit-learn's common checks."""
+# On the checks' tiny data sets a risk target often cannot be certified; the
+# estimator then warns (and rejects everything), which is the intended answer.
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
+def test_sklearn_common_checks(estimator, check):
+    """Each instance passes scikit-learn's common checks."""
     check(estimator)
 
 
-# -- sample weights on the refit=False (holdout) path ---------------------------
+def test_thread_pools_are_pinned():
+    """The root conftest.py pins every BLAS and OpenMP pool to one thread.
 
-import numpy as np  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
-from sklearn.utils.estimator_checks import (  # noqa: E402
-    check_sample_weight_equivalence_on_dense_data,
-)
+    OpenMP reads OMP_NUM_THREADS when scikit-learn's compiled modules load it
+    (HistGradientBoosting's among them), so the variable must be set before
+    the first import of scikit-learn; a pool with more threads means it was
+    set too late.
+    """
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import sklearn.ensemble._hist_gradient_boosting.gradient_boosting  # noqa: F401
+
+    if os.environ.get("OMP_NUM_THREADS") != "1":
+        pytest.skip("OMP_NUM_THREADS is set by the user")
+    pools = threadpoolctl.threadpool_info()
+    assert any(pool["user_api"] == "openmp" for pool in pools)
+    assert {(pool["internal_api"], pool["num_threads"]) for pool in pools} == {
+        (pool["internal_api"], 1) for pool in pools
+    }
+
+
+# -- sample weights on the refit=False (holdout) path ---------------------------
 
 
 def test_refit_false_fails_weight_check_for_its_reason():
@@ -341,7 +300,7 @@ def test_refit_false_fails_weight_check_for_its_reason():
     """
     estimator = next(
         estimator
-        for estimator, failures in TUNED
+        for estimator, failures in INSTANCES
         if failures.get("check_sample_weight_equivalence_on_dense_data")
         == REFIT_FALSE_REFUSES_CHECK_SPLITS[
             "check_sample_weight_equivalence_on_dense_data"

@@ -939,10 +939,17 @@ def test_huge_weights_give_the_unit_weight_aurc():
     assert huge == pytest.approx(unit, rel=1e-12)
 
 
-def test_one_vs_rest_limitation_is_documented():
-    """SelectiveClassifier's Notes say its rejections are lost inside OvR."""
-    notes = SelectiveClassifier.__doc__.split("Notes")[1].split("Examples")[0]
-    assert "OneVsRestClassifier" in notes and "rejections are lost" in notes
+def test_one_vs_rest_loses_the_rejections():
+    """Inside OneVsRestClassifier the rejections are lost (SelectiveClassifier's
+    Notes): the binary selective classifiers reject, OvR still predicts a
+    training class for every row from their scores."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    base = make_pipeline(StandardScaler(), LogisticRegression())
+    ovr = OneVsRestClassifier(SelectiveClassifier(base, threshold=0.99)).fit(X, y)
+    assert any((binary.predict(X) == -1).any() for binary in ovr.estimators_)
+    assert set(ovr.predict(X)) == {0, 1, 2}
 
 
 # -- property: predict against a plain numpy computation -----------------------
