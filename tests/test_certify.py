@@ -715,11 +715,14 @@ def test_chain_graph_merges_levels_when_a_run_reaches_an_entry():
 
 def _power_reference(m, r, level, risk=0.5, power=0.8):
     """First n <= m / 2 whose level test passes w.p. >= power at ``risk * r``."""
-    for n in range(1, m // 2 + 1):
-        passing = np.flatnonzero(stats.binom.cdf(np.arange(n + 1), n, r) <= level)
-        if passing.size and stats.binom.cdf(passing.max(), n, risk * r) >= power:
-            return n
-    return None
+    # every (n, k) with k <= n at once: the largest k whose tail passes, per n
+    n = np.arange(1, m // 2 + 1)[:, None]
+    k = np.arange(m // 2 + 1)[None, :]
+    passes = (k <= n) & (stats.binom.cdf(k, n, r) <= level)
+    has_pass = passes.any(axis=1)
+    k_max = np.where(has_pass, passes.shape[1] - 1 - np.argmax(passes[:, ::-1], 1), 0)
+    powered = has_pass & (stats.binom.cdf(k_max, n[:, 0], risk * r) >= power)
+    return int(n[np.argmax(powered), 0]) if powered.any() else None
 
 
 def _ltt_graph_reference(conf, err, r, delta, first_share=0.5, power=True):
@@ -732,11 +735,10 @@ def _ltt_graph_reference(conf, err, r, delta, first_share=0.5, power=True):
 
     def first(level):
         for e in (2, 1, 0):
-            counts = [
-                c for c in range(e + 1, m + 1) if stats.binom.cdf(e, c, r) <= level
-            ]
-            if counts and (counts[0] <= m / 2 or e == 0):
-                return counts[0]
+            c = np.arange(e + 1, m + 1)
+            counts = c[stats.binom.cdf(e, c, r) <= level]
+            if counts.size and (counts[0] <= m / 2 or e == 0):
+                return int(counts[0])
         return None
 
     n1 = first(delta * first_share)
