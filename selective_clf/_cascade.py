@@ -41,6 +41,7 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import counts_at, ranked_counts
+from ._decision import decide_fitted
 from ._tuning import GuaranteeWarning
 from ._validation import (
     check_fit_target,
@@ -85,7 +86,7 @@ def _stage_prediction_and_confidence(stage, X):
     One call of the wrapped model's response method gives both. Rows its
     novelty detector rejects get a NaN confidence: no threshold accepts them.
     """
-    decision = stage._decide(X)
+    decision = decide_fitted(stage, X, thresholds=None)
     class_index, confidence = decision.class_index, decision.confidence
     if decision.novel.any():
         confidence = np.where(decision.novel, np.nan, confidence)

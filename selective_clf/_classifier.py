@@ -33,12 +33,11 @@ from ._compat import (
 )
 from ._confidence import CONFIDENCE_FUNCTIONS, PROBABILITY_SCALED
 from ._decision import (
-    _final_estimator,
     check_class_scores,
     check_two_classes_scored,
-    decide,
+    decide_fitted,
+    final_estimator,
     labels_with_rejection,
-    predict_is_argmax,
     rejection_reasons,
 )
 from ._validation import (
@@ -100,7 +99,7 @@ def _check_novelty_predict(detector):
     """Refuse a detector that cannot flag new samples, saying how to fix it."""
     if detector is None or not hasattr(detector, "fit") or hasattr(detector, "predict"):
         return
-    final = _final_estimator(detector)
+    final = final_estimator(detector)
     if type(final).__name__ == "LocalOutlierFactor":
         raise ValueError(
             "novelty_detector=LocalOutlierFactor(novelty=False) has no predict: "
@@ -258,25 +257,6 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
-    def _decide(self, X, thresholds=None, *, novelty=True):
-        """Apply the reject rule on ``X``: class index, confidence, rejected.
-
-        The fitted novelty detector, if any, rejects too (``novel`` mask);
-        ``novelty=False`` skips it, for callers that only need confidences.
-        """
-        return decide(
-            self.estimator_,
-            X,
-            response_method=self.response_method_,
-            confidence=self.confidence,
-            thresholds=thresholds,
-            classes=np.asarray(self.classes_),
-            argmax_predicts=predict_is_argmax(self.estimator_),
-            novelty_detector=(
-                getattr(self, "novelty_detector_", None) if novelty else None
-            ),
-        )
-
     def confidence_score(self, X):
         """Confidence of each sample, the score compared with the threshold.
 
@@ -292,7 +272,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             confidence is below the threshold of its predicted class, or NaN.
         """
         check_is_fitted(self, "estimator_")
-        return self._decide(X, novelty=False).confidence
+        return decide_fitted(self, X, thresholds=None, novelty=False).confidence
 
     def predict(self, X):
         """Predict a class, or the reject label where the model abstains.
@@ -311,10 +291,9 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             outlier by ``novelty_detector_``).
         """
         check_is_fitted(self, "estimator_")
-        classes = np.asarray(self.classes_)
-        thresholds = self._decision_threshold()
         reject_label = self.reject_label_
-        decision = self._decide(X, thresholds)
+        decision = decide_fitted(self, X)
+        classes = decision.classes
         return labels_with_rejection(
             classes,
             decision.class_index,
@@ -373,7 +352,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         array([1. , 0.5, 1. ])
         """
         check_is_fitted(self, "estimator_")
-        return rejection_reasons(self._decide(X, self._decision_threshold()))
+        return rejection_reasons(decide_fitted(self, X))
 
     def score(self, X, y, sample_weight=None):
         """Accuracy with abstentions credited: ``1 - rejection_cost_loss``.

@@ -27,6 +27,7 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 """
 
 import numpy as np
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch, _safe_indexing
 
 from ._confidence import confidence_from_response
@@ -87,7 +88,7 @@ def check_class_scores(estimator, response_method, n_classes):
     """
     if response_method != "decision_function" or n_classes <= 2:
         return
-    final = _final_estimator(estimator)
+    final = final_estimator(estimator)
     if getattr(final, "decision_function_shape", None) == "ovo":
         raise ValueError(
             f"{type(final).__name__}(decision_function_shape='ovo') returns one "
@@ -110,7 +111,7 @@ def check_two_classes_scored(estimator, response_method, classes):
     raise ValueError(
         "The number of classes has to be greater than one; got "
         f"{len(classes)} class ({np.asarray(classes).tolist()!r}) in y. "
-        f"{type(_final_estimator(estimator)).__name__}.decision_function scores "
+        f"{type(final_estimator(estimator)).__name__}.decision_function scores "
         "two classes, so no confidence can be read from it with a single "
         "class: fit on data with at least two classes."
     )
@@ -213,16 +214,59 @@ def _predict_rows(estimator, X, rows):
     return estimator.predict(X_rows)
 
 
-def _final_estimator(estimator):
-    """Return the estimator that decides (last Pipeline step, Frozen inner)."""
-    for _ in range(20):
-        if hasattr(estimator, "steps"):
-            estimator = estimator.steps[-1][1]
-        elif type(estimator).__name__ == "FrozenEstimator":
+# Deeper nesting than this is taken as a cycle, not a model.
+_MAX_NESTING = 20
+
+
+def unwrap(estimator, X=None, *, through=("frozen", "search", "pipeline")):
+    """Find the estimator that decides inside its wrappers, the one walker.
+
+    Looks through, recursively and in this order, a
+    :class:`~sklearn.frozen.FrozenEstimator` (its ``estimator``), a fitted
+    search (its ``best_estimator_``) and a Pipeline (its last step; the
+    steps before it transform ``X`` when ``X`` is given). An estimator that
+    is none of these, a selective classifier included, is the final one.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A classifier, selective or not, possibly wrapped.
+
+    X : {array-like, sparse matrix, dataframe}, default=None
+        If given, transformed on the way by the first steps of each Pipeline.
+
+    through : tuple of str, default=("frozen", "search", "pipeline")
+        The kinds of wrapper to look through; the walk stops at any other.
+
+    Returns
+    -------
+    unwrapped : Bunch
+        ``final`` (the estimator found), ``X`` (``X`` as ``final`` sees it,
+        None when ``X`` is None) and ``path`` (the wrappers passed through,
+        outermost first, as ``(kind, wrapper)`` pairs with ``kind`` one of
+        ``"frozen"``, ``"search"``, ``"pipeline"``).
+    """
+    path = []
+    for _ in range(_MAX_NESTING):
+        if "frozen" in through and isinstance(estimator, FrozenEstimator):
+            path.append(("frozen", estimator))
             estimator = estimator.estimator
+        elif "search" in through and hasattr(estimator, "best_estimator_"):
+            path.append(("search", estimator))
+            estimator = estimator.best_estimator_
+        elif "pipeline" in through and hasattr(estimator, "steps"):
+            path.append(("pipeline", estimator))
+            if X is not None and len(estimator.steps) > 1:
+                X = estimator[:-1].transform(X)
+            estimator = estimator.steps[-1][1]
         else:
-            return estimator
-    return estimator
+            break
+    return Bunch(final=estimator, X=X, path=path)
+
+
+def final_estimator(estimator):
+    """Return the estimator that decides: ``unwrap(estimator).final``."""
+    return unwrap(estimator).final
 
 
 def _argmax_predictors():
@@ -282,7 +326,7 @@ def predict_is_argmax(estimator):
     class comes from its own ``predict``: a moved decision threshold, a vote,
     a ``NearestCentroid`` or a semi-supervised model then keep their answer.
     """
-    final = _final_estimator(estimator)
+    final = final_estimator(estimator)
     if type(final).__name__ == "SVC":  # Platt probabilities vs one-vs-one votes
         return False
     kind = (type(final).__module__.split(".")[0], type(final).__name__)
@@ -309,6 +353,26 @@ def _encode(labels, classes):
             f"its classes_ {classes.tolist()!r}."
         )
     return index
+
+
+def acceptable(confidence):
+    """Apply the NaN policy: where a confidence can be accepted at all.
+
+    A NaN confidence is rejected at every threshold (``NaN >= t`` is False,
+    as in :func:`rejected_mask`), yet the sample still counts among those
+    decided on: in coverage it is a rejection. Counting code drops these
+    rows from the accepted counts and keeps them in the total.
+
+    Parameters
+    ----------
+    confidence : ndarray of float of shape (n_samples,)
+
+    Returns
+    -------
+    acceptable : ndarray of bool of shape (n_samples,)
+        False exactly where the confidence is NaN.
+    """
+    return ~np.isnan(confidence)
 
 
 def rejected_mask(confidence, thresholds, class_index):
@@ -441,6 +505,99 @@ def decide(
         novel = novelty_mask(novelty_detector, X)
         rejected |= novel
     return Bunch(class_index=index, confidence=scores, rejected=rejected, novel=novel)
+
+
+def is_selective(estimator):
+    """Whether ``estimator`` is a fitted selective classifier (has a reject rule).
+
+    That is a classifier with a fitted base (``estimator_``) that says its
+    thresholds (``_decision_threshold``), as ``SelectiveClassifier`` and
+    ``SelectiveClassifierCV`` do.
+    """
+    return hasattr(estimator, "_decision_threshold") and hasattr(
+        estimator, "estimator_"
+    )
+
+
+def _selective_final(estimator):
+    """Return the fitted selective classifier ``estimator`` wraps, or raise."""
+    final = final_estimator(estimator)
+    if not is_selective(final):
+        raise TypeError(
+            f"{type(estimator).__name__} is not a fitted selective classifier, "
+            "nor a Pipeline, FrozenEstimator or fitted search ending in one."
+        )
+    return final
+
+
+def fitted_thresholds(estimator):
+    """Threshold of each class of a fitted selective classifier, or None.
+
+    Parameters
+    ----------
+    estimator : fitted selective classifier, or a wrapper of one
+        Looked through as :func:`unwrap` does.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_classes,) or None
+        None when the classifier never rejects on confidence.
+    """
+    return _selective_final(estimator)._decision_threshold()
+
+
+#: ``thresholds`` of :func:`decide_fitted` meaning the classifier's own.
+FITTED = "fitted"
+
+
+def decide_fitted(estimator, X, *, thresholds=FITTED, novelty=True):
+    """Apply the reject rule of a fitted selective classifier on ``X``.
+
+    Parameters
+    ----------
+    estimator : fitted selective classifier, or a wrapper of one
+        A Pipeline, FrozenEstimator or fitted search ending in one is looked
+        through (:func:`unwrap`), ``X`` transformed on the way.
+
+    X : {array-like, sparse matrix, dataframe}
+        Samples.
+
+    thresholds : "fitted", ndarray of shape (n_classes,) or None, default="fitted"
+        ``"fitted"`` for the classifier's own thresholds
+        (:func:`fitted_thresholds`), or one threshold per class, or None to
+        reject on novelty only.
+
+    novelty : bool, default=True
+        Whether the fitted novelty detector, if any, rejects too; False
+        skips it (for callers that only need confidences).
+
+    Returns
+    -------
+    decision : Bunch
+        The fields of :func:`decide` (``class_index``, ``confidence``,
+        ``rejected``, ``novel``) plus ``classes`` (of the selective
+        classifier), ``thresholds`` (those applied) and ``estimator`` (the
+        selective classifier found).
+    """
+    unwrapped = unwrap(estimator, X)
+    clf = unwrapped.final
+    if not is_selective(clf):
+        _selective_final(clf)  # raises
+    if isinstance(thresholds, str) and thresholds == FITTED:
+        thresholds = clf._decision_threshold()
+    classes = np.asarray(clf.classes_)
+    decision = decide(
+        clf.estimator_,
+        unwrapped.X,
+        response_method=clf.response_method_,
+        confidence=clf.confidence,
+        thresholds=thresholds,
+        classes=classes,
+        argmax_predicts=predict_is_argmax(clf.estimator_),
+        novelty_detector=(getattr(clf, "novelty_detector_", None) if novelty else None),
+    )
+    decision.update(classes=classes, thresholds=thresholds, estimator=clf)
+    return decision
 
 
 def rejection_reasons(decision):

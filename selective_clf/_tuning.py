@@ -41,7 +41,7 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import coverage_and_risk_at, ranked_counts
-from ._decision import _encode, decide, rejected_mask
+from ._decision import _encode, decide, decide_fitted, rejected_mask
 from ._validation import (
     check_fit_target,
     check_not_bool,
@@ -1301,7 +1301,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             return super().score(X, y, sample_weight=sample_weight)
         classes = np.asarray(self.classes_)
         costs = self._class_costs(classes)
-        decision = self._decide(X, self._decision_threshold())
+        decision = decide_fitted(self, X)
         y = column_or_1d(y)
         if y.shape[0] != decision.class_index.shape[0]:
             raise ValueError(
