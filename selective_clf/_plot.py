@@ -22,6 +22,19 @@ def _check_matplotlib(caller):
     return plt
 
 
+def _line_kw(defaults, user_kw):
+    """Merge user keyword arguments of a line over ``defaults``.
+
+    The user's are normalised to matplotlib's full names first (``c`` to
+    ``color``, ``ls`` to ``linestyle``...), so that an alias overrides the
+    default instead of clashing with it ("Got both 'color' and 'c'").
+    """
+    from matplotlib.cbook import normalize_kwargs
+    from matplotlib.lines import Line2D
+
+    return {**defaults, **normalize_kwargs(user_kw or {}, Line2D)}
+
+
 def _decisions(estimator, X):
     """Predictions without rejection, confidences and the operating point's mask.
 
@@ -223,8 +236,7 @@ class RiskCoverageDisplay:
                 else (f"{name} (AURC = {self.aurc:.4f})")
             )
         order = np.argsort(self.coverage, kind="stable")
-        line_kwargs = {"label": label, "drawstyle": "default"}
-        line_kwargs.update(kwargs)
+        line_kwargs = _line_kw({"label": label, "drawstyle": "default"}, kwargs)
         (self.line_,) = ax.plot(
             np.asarray(self.coverage)[order],
             np.asarray(self.risk)[order],
@@ -237,12 +249,14 @@ class RiskCoverageDisplay:
             r = float(self.error_rate)
             grid = np.linspace(1e-3, 1.0, 400)
             oracle = np.clip(1.0 - (1.0 - r) / grid, 0.0, None)
-            style = {
-                "linestyle": "--",
-                "color": "0.5",
-                "label": f"oracle (error rate {r:.3f})",
-                **(oracle_kw or {}),
-            }
+            style = _line_kw(
+                {
+                    "linestyle": "--",
+                    "color": "0.5",
+                    "label": f"oracle (error rate {r:.3f})",
+                },
+                oracle_kw,
+            )
             (self.oracle_line_,) = ax.plot(grid, oracle, **style)
         self.operating_point_ = None
         if self.operating_point is not None:
