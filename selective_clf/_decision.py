@@ -125,6 +125,36 @@ def check_two_classes_scored(estimator, response_method, classes):
 _COLUMNWISE_MAX_CLASSES = {"F": 16, "C": 4}
 
 
+def _columnwise(response):
+    """Whether the top of each row is found by passes over the columns."""
+    order = "F" if response.flags.f_contiguous else "C"
+    return response.shape[1] <= _COLUMNWISE_MAX_CLASSES[order]
+
+
+# Rows per block of the column-wise passes of the reject rule (measured at
+# 1M rows, 3 classes: 16384 beats 4096 and 65536, C and F order).
+_BLOCK_ROWS = 16384
+
+
+def _columnwise_max(response, out=None):
+    """Maximum of each row, column by column, into ``out`` (or a new array).
+
+    NaN propagates as with ``np.max``. Pairwise ``np.maximum`` into one
+    output, rather than ``np.maximum.reduce`` of the list of columns, which
+    first stacks the columns into a copy of the whole matrix.
+    """
+    n_classes = response.shape[1]
+    if n_classes == 1:
+        if out is None:
+            return response[:, 0].copy()
+        out[...] = response[:, 0]
+        return out
+    value = np.maximum(response[:, 0], response[:, 1], out=out)
+    for k in range(2, n_classes):
+        np.maximum(value, response[:, k], out=value)
+    return value
+
+
 def top_class(response):
     """Index and value of the top response of each row, in one pass.
 
@@ -145,12 +175,11 @@ def top_class(response):
         The top response.
     """
     n_classes = response.shape[1]
-    order = "F" if response.flags.f_contiguous else "C"
-    if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
+    if not _columnwise(response):
         index = response.argmax(axis=1)
         value = np.take_along_axis(response, index[:, None], axis=1)[:, 0]
         return index, value
-    value = np.maximum.reduce([response[:, k] for k in range(n_classes)])
+    value = _columnwise_max(response)
     # the first column holding the maximum, as np.argmax: write from the last.
     index = np.full(response.shape[0], n_classes - 1, dtype=np.intp)
     for k in range(n_classes - 2, -1, -1):
@@ -186,7 +215,19 @@ def near_tie_rows(response, top):
     rows : ndarray of int
         Indices of the rows with a near tie.
     """
-    n_classes = response.shape[1]
+    lower = _near_tie_lower(top)
+    with np.errstate(invalid="ignore"):
+        if not _columnwise(response):
+            count = np.count_nonzero(response >= lower[:, None], axis=1)
+        else:
+            count = np.zeros(response.shape[0], dtype=np.uint8)
+            for k in range(response.shape[1]):
+                count += response[:, k] >= lower
+    return np.flatnonzero(count > 1)
+
+
+def _near_tie_lower(top):
+    """Return the value at or above which a response nearly ties ``top``."""
     top = np.asarray(top, dtype=np.float64)
     slack = 4.0 * np.finfo(np.float64).eps
     with np.errstate(invalid="ignore", over="ignore"):
@@ -194,14 +235,42 @@ def near_tie_rows(response, top):
         negative = top < 0
         if negative.any():
             lower[negative] = top[negative] * (1.0 + slack)
-        order = "F" if response.flags.f_contiguous else "C"
-        if n_classes > _COLUMNWISE_MAX_CLASSES[order]:
-            count = np.count_nonzero(response >= lower[:, None], axis=1)
-        else:
-            count = np.zeros(response.shape[0], dtype=np.uint8)
-            for k in range(n_classes):
-                count += response[:, k] >= lower
-    return np.flatnonzero(count > 1)
+    return lower
+
+
+def _top_and_near_ties(response):
+    """``top_class`` and ``near_tie_rows`` together, in fewer passes.
+
+    Exact on rows with no near tie (the one column at or above the near-tie
+    bound is the argmax); on tied rows the index is the first tied column,
+    which the caller replaces by the base's decision. For rows without NaN.
+
+    Returns
+    -------
+    index, top, tied : ndarray
+        Column of the top response, the top response, the tied rows.
+    """
+    if not _columnwise(response):
+        index, top = top_class(response)
+        return index, top, near_tie_rows(response, top)
+    n_samples, n_classes = response.shape
+    top = np.empty(n_samples, dtype=response.dtype)
+    index = np.zeros(n_samples, dtype=np.intp)
+    count = np.zeros(n_samples, dtype=np.uint8)
+    # Blocks of rows small enough that the passes over their columns read
+    # from cache, not memory (a third faster at 1M rows, C-ordered).
+    for start in range(0, n_samples, _BLOCK_ROWS):
+        block = response[start : start + _BLOCK_ROWS]
+        rows = slice(start, start + block.shape[0])
+        _columnwise_max(block, out=top[rows])
+        lower = _near_tie_lower(top[rows])
+        with np.errstate(invalid="ignore"):
+            for k in range(n_classes - 1, -1, -1):  # the first column written last
+                at_top = block[:, k] >= lower
+                count[rows] += at_top
+                if k:
+                    np.copyto(index[rows], k, where=at_top)
+    return index, top, np.flatnonzero(count > 1)
 
 
 def _predict_rows(estimator, X, rows):
@@ -481,23 +550,26 @@ def decide(
     response = response_matrix(
         estimator, X, response_method, n_classes=classes.shape[0]
     )
-    index, top = top_class(response)
+    if argmax_predicts is None:
+        argmax_predicts = predict_is_argmax(estimator)
+    if argmax_predicts:
+        index, top, tied = _top_and_near_ties(response)
+    elif _columnwise(response):  # the index comes from the base's predict
+        top = _columnwise_max(response)
+    else:
+        top = top_class(response)[1]
     scores = confidence_from_response(
         response, confidence, response_method=response_method, top=top
     )
-    if argmax_predicts is None:
-        argmax_predicts = predict_is_argmax(estimator)
     # The argmax of a NaN response row is not the base's decision (a
     # LogisticRegression whose probabilities overflow to NaN still predicts
     # from its decision scores): ask the base itself when any row is NaN.
     if not argmax_predicts or (top.dtype.kind == "f" and np.isnan(top).any()):
         index = _encode(estimator.predict(X), classes)
-    else:
+    elif tied.shape[0]:
         # At a (near) tie the argmax is the first tied column, which may not
         # be the base's decision: ask the base, on those rows only.
-        tied = near_tie_rows(response, top)
-        if tied.shape[0]:
-            index[tied] = _encode(_predict_rows(estimator, X, tied), classes)
+        index[tied] = _encode(_predict_rows(estimator, X, tied), classes)
     rejected = rejected_mask(scores, thresholds, index)
     if novelty_detector is None:
         novel = np.zeros(rejected.shape[0], dtype=bool)

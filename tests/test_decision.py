@@ -1273,3 +1273,40 @@ def test_no_private_decision_calls_outside_decision_module():
             if any(m.group(2) == "decide" for m in call.finditer(line)):
                 offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 3, 5, 17])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_top_and_ties_equals_top_class_and_near_tie_rows(n_classes, order, dtype):
+    """The one-pass kernel of decide: argmax off ties, the same ties, blocks too."""
+    from selective_clf._decision import (
+        _BLOCK_ROWS,
+        _top_and_near_ties,
+        near_tie_rows,
+        top_class,
+    )
+
+    rng = np.random.default_rng(n_classes)
+    n = 2 * _BLOCK_ROWS + 7  # three blocks, the last one short
+    response = rng.normal(size=(n, n_classes))
+    tied = rng.choice(n, 500, replace=False)
+    tied = np.union1d(tied, [0, _BLOCK_ROWS - 1, _BLOCK_ROWS, n - 1])
+    if n_classes > 1:
+        response[tied, -1] = response[tied].max(axis=1)  # exact ties
+        response[tied[::3], 0] = np.nextafter(response[tied[::3], -1], np.inf)
+        response[tied[1::3]] = -response[tied[1::3]]  # negative tops
+        response[5] = np.inf
+        response[6] = -np.inf
+    response = np.asarray(response.astype(dtype), order=order)
+    index, top, ties = _top_and_near_ties(response)
+    expected_index, expected_top = top_class(response)
+    expected_ties = near_tie_rows(response, expected_top)
+    np.testing.assert_array_equal(top, expected_top)
+    np.testing.assert_array_equal(ties, expected_ties)
+    off_ties = np.setdiff1d(np.arange(n), expected_ties)
+    np.testing.assert_array_equal(index[off_ties], expected_index[off_ties])
+    np.testing.assert_array_equal(index[off_ties], response[off_ties].argmax(axis=1))
+    assert top.dtype == response.dtype
+    if n_classes > 1:
+        assert expected_ties.shape[0] >= tied.shape[0] // 2
