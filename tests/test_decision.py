@@ -1310,3 +1310,14 @@ def test_fused_top_and_ties_equals_top_class_and_near_tie_rows(n_classes, order,
     assert top.dtype == response.dtype
     if n_classes > 1:
         assert expected_ties.shape[0] >= tied.shape[0] // 2
+
+
+def test_a_fitted_search_base_is_looked_through():
+    """One-vs-one scores are refused inside a search too; argmax bases stay exact."""
+    X, y = load_iris(return_X_y=True)
+    ovo = GridSearchCV(SVC(decision_function_shape="ovo"), {"C": [1.0]}, cv=3)
+    with pytest.raises(ValueError, match="ovo"):
+        SelectiveClassifier(ovo, response_method="decision_function").fit(X, y)
+    search = GridSearchCV(LogisticRegression(max_iter=1000), {"C": [0.1, 1.0]}, cv=3)
+    clf = SelectiveClassifier(search, threshold=None).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), clf.estimator_.predict(X))
