@@ -24,6 +24,13 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
 * with a fitted novelty detector, a sample it marks as an outlier
   (``predict == -1``) is rejected whatever its confidence; the reason of
   each rejection (:data:`REJECTION_REASONS`) is read from the same pass.
+
+It also owns the NaN policy (:func:`acceptable`: a NaN confidence is never
+accepted, yet counts among the samples) and the one walker through wrappers
+(:func:`unwrap`: FrozenEstimator, fitted search, Pipeline). Other modules ask
+a fitted selective classifier, or a wrapper of one, for its decisions with
+:func:`decide_fitted` and for its thresholds with :func:`fitted_thresholds`;
+none calls an estimator's private methods.
 """
 
 import numpy as np
