@@ -707,5 +707,6 @@ def labels_with_rejection(classes, class_index, rejected, reject_label, dtype):
     if y_pred.dtype != dtype:
         y_pred = y_pred.astype(dtype)
     if rejected is not None and rejected.any():
-        y_pred[rejected] = reject_label
+        # as y_pred[rejected] = reject_label, without building the index
+        np.copyto(y_pred, reject_label, casting="unsafe", where=rejected)
     return y_pred
