@@ -33,6 +33,8 @@ a fitted selective classifier, or a wrapper of one, for its decisions with
 none calls an estimator's private methods.
 """
 
+import functools
+
 import numpy as np
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch, _safe_indexing
@@ -262,8 +264,8 @@ def _top_and_near_ties(response):
         return index, top, near_tie_rows(response, top)
     n_samples, n_classes = response.shape
     top = np.empty(n_samples, dtype=response.dtype)
-    index = np.zeros(n_samples, dtype=np.intp)
-    count = np.zeros(n_samples, dtype=np.uint8)
+    # bit k of a row's mask: column k is at or above the near-tie bound
+    mask = np.zeros(n_samples, dtype=np.uint8 if n_classes <= 8 else np.uint16)
     # Blocks of rows small enough that the passes over their columns read
     # from cache, not memory (a third faster at 1M rows, C-ordered).
     for start in range(0, n_samples, _BLOCK_ROWS):
@@ -271,13 +273,27 @@ def _top_and_near_ties(response):
         rows = slice(start, start + block.shape[0])
         _columnwise_max(block, out=top[rows])
         lower = _near_tie_lower(top[rows])
+        block_mask = mask[rows]
         with np.errstate(invalid="ignore"):
-            for k in range(n_classes - 1, -1, -1):  # the first column written last
-                at_top = block[:, k] >= lower
-                count[rows] += at_top
+            for k in range(n_classes):
+                at_top = (block[:, k] >= lower).view(np.uint8)
                 if k:
-                    np.copyto(index[rows], k, where=at_top)
-    return index, top, np.flatnonzero(count > 1)
+                    at_top = np.left_shift(at_top, k, dtype=mask.dtype)
+                block_mask |= at_top
+    first_bit, several_bits = _bit_tables(n_classes)
+    return first_bit.take(mask), top, np.flatnonzero(several_bits.take(mask))
+
+
+@functools.lru_cache
+def _bit_tables(n_bits):
+    """Lowest set bit of each mask of ``n_bits`` bits, and whether it has two."""
+    masks = np.arange(1 << n_bits)
+    first_bit = np.zeros(masks.shape[0], dtype=np.intp)
+    for k in range(n_bits - 1, -1, -1):
+        first_bit[(masks >> k) & 1 == 1] = k
+    several_bits = (masks & (masks - 1)) != 0
+    first_bit.flags.writeable = several_bits.flags.writeable = False
+    return first_bit, several_bits
 
 
 def _predict_rows(estimator, X, rows):

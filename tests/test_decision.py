@@ -1275,7 +1275,7 @@ def test_no_private_decision_calls_outside_decision_module():
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.parametrize("n_classes", [1, 2, 3, 5, 17])
+@pytest.mark.parametrize("n_classes", [1, 2, 3, 5, 9, 16, 17])
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_top_and_ties_equals_top_class_and_near_tie_rows(n_classes, order, dtype):
