@@ -24,7 +24,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     SelectiveClassifier,
-    is_frozen,
 )
 from ._compat import (
     Interval,
@@ -38,6 +37,7 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import counts_at, ranked_counts
+from ._decision import is_frozen
 from ._oof import (
     fit_stages_and_collect,
     get_splitter,

@@ -11,7 +11,6 @@ from sklearn.base import (
     clone,
     is_outlier_detector,
 )
-from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
@@ -32,13 +31,14 @@ from ._compat import (
 )
 from ._confidence import CONFIDENCE_FUNCTIONS, PROBABILITY_SCALED
 from ._decision import (
-    _final_estimator,
     check_class_scores,
     check_two_classes_scored,
-    decide,
+    decide_fitted,
+    final_estimator,
+    fit_novelty_detector,
     labels_with_rejection,
-    predict_is_argmax,
     rejection_reasons,
+    resolve_response_method,
 )
 from ._validation import (
     check_fit_target,
@@ -66,31 +66,6 @@ def _estimator_has(attr):
     return check
 
 
-def resolve_response_method(response_method, estimator):
-    """Return the response method to use with the fitted ``estimator``.
-
-    ``"auto"`` is ``predict_proba`` when the estimator has it, else
-    ``decision_function``; a model with neither gets an error that says how
-    to give it one.
-    """
-    if response_method == "auto":
-        for method in ("predict_proba", "decision_function"):
-            if hasattr(estimator, method):
-                return method
-        raise ValueError(
-            f"{type(estimator).__name__} has neither predict_proba nor "
-            "decision_function, so it gives no confidence to threshold. Use a "
-            "probabilistic classifier, or wrap it in "
-            "sklearn.calibration.CalibratedClassifierCV."
-        )
-    if not hasattr(estimator, response_method):
-        raise ValueError(
-            f"response_method={response_method!r} but "
-            f"{type(estimator).__name__} has no {response_method} method."
-        )
-    return response_method
-
-
 def _get_estimator(estimator):
     """Return ``estimator``, or the default LogisticRegression when None."""
     return LogisticRegression() if estimator is None else estimator
@@ -100,7 +75,7 @@ def _check_novelty_predict(detector):
     """Refuse a detector that cannot flag new samples, saying how to fix it."""
     if detector is None or not hasattr(detector, "fit") or hasattr(detector, "predict"):
         return
-    final = _final_estimator(detector)
+    final = final_estimator(detector)
     if type(final).__name__ == "LocalOutlierFactor":
         raise ValueError(
             "novelty_detector=LocalOutlierFactor(novelty=False) has no predict: "
@@ -114,25 +89,6 @@ def _check_novelty_predict(detector):
         "EllipticEnvelope, LocalOutlierFactor(novelty=True), or a Pipeline "
         "ending in one."
     )
-
-
-def fit_novelty_detector(detector, X):
-    """Return a fitted clone of ``detector`` (fitted on ``X``), or None.
-
-    A :class:`~sklearn.frozen.FrozenEstimator` is a detector fitted
-    elsewhere: it is used as is (its ``fit`` only checks that it is fitted).
-    """
-    if detector is None:
-        return None
-    detector = clone(detector)
-    if is_frozen(detector):
-        return detector.fit(X, None)
-    return detector.fit(X)
-
-
-def is_frozen(estimator):
-    """Whether ``estimator`` is a FrozenEstimator (fitted elsewhere, used as is)."""
-    return isinstance(estimator, FrozenEstimator)
 
 
 class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -257,25 +213,6 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         """Return the threshold of each class as an array, or None."""
         raise NotImplementedError
 
-    def _decide(self, X, thresholds=None, *, novelty=True):
-        """Apply the reject rule on ``X``: class index, confidence, rejected.
-
-        The fitted novelty detector, if any, rejects too (``novel`` mask);
-        ``novelty=False`` skips it, for callers that only need confidences.
-        """
-        return decide(
-            self.estimator_,
-            X,
-            response_method=self.response_method_,
-            confidence=self.confidence,
-            thresholds=thresholds,
-            classes=np.asarray(self.classes_),
-            argmax_predicts=predict_is_argmax(self.estimator_),
-            novelty_detector=(
-                getattr(self, "novelty_detector_", None) if novelty else None
-            ),
-        )
-
     def confidence_score(self, X):
         """Confidence of each sample, the score compared with the threshold.
 
@@ -291,7 +228,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             confidence is below the threshold of its predicted class, or NaN.
         """
         check_is_fitted(self, "estimator_")
-        return self._decide(X, novelty=False).confidence
+        return decide_fitted(self, X, thresholds=None, novelty=False).confidence
 
     def predict(self, X):
         """Predict a class, or the reject label where the model abstains.
@@ -310,10 +247,9 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
             outlier by ``novelty_detector_``).
         """
         check_is_fitted(self, "estimator_")
-        classes = np.asarray(self.classes_)
-        thresholds = self._decision_threshold()
         reject_label = self.reject_label_
-        decision = self._decide(X, thresholds)
+        decision = decide_fitted(self, X)
+        classes = decision.classes
         return labels_with_rejection(
             classes,
             decision.class_index,
@@ -372,7 +308,7 @@ class BaseSelectiveClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         array([1. , 0.5, 1. ])
         """
         check_is_fitted(self, "estimator_")
-        return rejection_reasons(self._decide(X, self._decision_threshold()))
+        return rejection_reasons(decide_fitted(self, X))
 
     def score(self, X, y, sample_weight=None):
         """Accuracy with abstentions credited: ``1 - rejection_cost_loss``.

@@ -170,6 +170,7 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
 
     from ._classifier import SelectiveClassifier
     from ._counting import coverage_and_risk_at
+    from ._decision import decide_fitted
     from .metrics import aurc_score, coverage_at_risk, e_aurc_score
 
     if data in BUNDLED:
@@ -220,7 +221,7 @@ def run_demo(data="digits", target=None, output="risk_coverage.png", seed=0):
     )
 
     # One pass of the reject rule; every operating point is counted from it.
-    decision = clf._decide(X_test)
+    decision = decide_fitted(clf, X_test, thresholds=None)
     confidence = decision.confidence
     y_base = np.asarray(clf.classes_).take(decision.class_index)
     errors = y_base != np.asarray(y_test)

@@ -16,6 +16,8 @@ import sys
 
 import numpy as np
 
+from ._decision import acceptable
+
 # Offset of the least significant byte in a native uint64.
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7
 
@@ -233,7 +235,7 @@ def coverage_and_risk_at(confidence, errors, thresholds, sample_weight=None):
     if weight is not None and weight.shape[0] and weight.max() > 0:
         weight = weight / weight.max()  # as ranked_counts scales them
     total = float(confidence.shape[0] if weight is None else weight.sum())
-    finite = ~np.isnan(confidence)
+    finite = acceptable(confidence)  # NaN: never accepted, still counted
     if not finite.all():
         confidence, errors = confidence[finite], errors[finite]
         weight = None if weight is None else weight[finite]

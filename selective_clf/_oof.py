@@ -18,9 +18,13 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedShuffleSplit, check_cv
 from sklearn.utils import Bunch
 
-from ._classifier import fit_novelty_detector, resolve_response_method
 from ._compat import _check_method_params, _num_samples, _safe_indexing
-from ._decision import decide
+from ._decision import (
+    decide,
+    decide_fitted,
+    fit_novelty_detector,
+    resolve_response_method,
+)
 from ._validation import prediction_errors
 from .exceptions import GuaranteeWarning, _warn
 
@@ -172,7 +176,7 @@ def stage_decisions(stage, X):
     One call of the wrapped model's response method gives both. Rows its
     novelty detector rejects get a NaN confidence: no threshold accepts them.
     """
-    decision = stage._decide(X)
+    decision = decide_fitted(stage, X, thresholds=None)
     class_index, confidence = decision.class_index, decision.confidence
     if decision.novel.any():
         confidence = np.where(decision.novel, np.nan, confidence)

@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._decision import top_class
+from ._decision import decide_fitted, is_selective, top_class, unwrap
 from .metrics import risk_coverage_curve
 from .metrics._curve import _aurc_from_curve
 
@@ -22,36 +22,24 @@ def _check_matplotlib(caller):
     return plt
 
 
-def _unwrap(estimator, X):
-    """Find the model that decides, and transform ``X`` on the way to it.
+def _line_kw(defaults, user_kw):
+    """Merge user keyword arguments of a line over ``defaults``.
 
-    Looks through a fitted search (``best_estimator_``), a
-    :class:`~sklearn.frozen.FrozenEstimator` and a Pipeline (whose first steps
-    transform ``X``), recursively.
-
-    Returns
-    -------
-    final : estimator
-        The selective classifier, or another classifier.
-    Xt : array-like
-        ``X`` as the final estimator sees it.
+    The user's are normalised to matplotlib's full names first (``c`` to
+    ``color``, ``ls`` to ``linestyle``...), so that an alias overrides the
+    default instead of clashing with it ("Got both 'color' and 'c'").
     """
-    for _ in range(20):
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif type(estimator).__name__ == "FrozenEstimator":
-            estimator = estimator.estimator
-        elif hasattr(estimator, "steps"):
-            if len(estimator.steps) > 1:
-                X = estimator[:-1].transform(X)
-            estimator = estimator.steps[-1][1]
-        else:
-            break
-    return estimator, X
+    from matplotlib.cbook import normalize_kwargs
+    from matplotlib.lines import Line2D
+
+    return {**defaults, **normalize_kwargs(user_kw or {}, Line2D)}
 
 
 def _decisions(estimator, X):
     """Predictions without rejection, confidences and the operating point's mask.
+
+    Looks through a fitted search, a :class:`~sklearn.frozen.FrozenEstimator`
+    and a Pipeline (:func:`._decision.unwrap`).
 
     Returns
     -------
@@ -61,13 +49,14 @@ def _decisions(estimator, X):
         ``threshold`` (a float when one threshold serves every class, else
         None) and ``name`` (class name of the deciding model).
     """
-    final, Xt = _unwrap(estimator, X)
-    if hasattr(final, "confidence_score") and hasattr(final, "_decide"):
-        thresholds = final._decision_threshold()
-        decision = final._decide(Xt, thresholds)
+    unwrapped = unwrap(estimator, X)
+    final, Xt = unwrapped.final, unwrapped.X
+    if is_selective(final) and hasattr(final, "confidence_score"):
+        decision = decide_fitted(final, Xt)
+        thresholds = decision.thresholds
         scalar = thresholds is not None and np.all(thresholds == thresholds[0])
         return Bunch(
-            y_pred=np.asarray(final.classes_).take(decision.class_index),
+            y_pred=decision.classes.take(decision.class_index),
             confidence=decision.confidence,
             rejected=None if thresholds is None else decision.rejected,
             threshold=float(thresholds[0]) if scalar else None,
@@ -247,8 +236,7 @@ class RiskCoverageDisplay:
                 else (f"{name} (AURC = {self.aurc:.4f})")
             )
         order = np.argsort(self.coverage, kind="stable")
-        line_kwargs = {"label": label, "drawstyle": "default"}
-        line_kwargs.update(kwargs)
+        line_kwargs = _line_kw({"label": label, "drawstyle": "default"}, kwargs)
         (self.line_,) = ax.plot(
             np.asarray(self.coverage)[order],
             np.asarray(self.risk)[order],
@@ -261,12 +249,14 @@ class RiskCoverageDisplay:
             r = float(self.error_rate)
             grid = np.linspace(1e-3, 1.0, 400)
             oracle = np.clip(1.0 - (1.0 - r) / grid, 0.0, None)
-            style = {
-                "linestyle": "--",
-                "color": "0.5",
-                "label": f"oracle (error rate {r:.3f})",
-                **(oracle_kw or {}),
-            }
+            style = _line_kw(
+                {
+                    "linestyle": "--",
+                    "color": "0.5",
+                    "label": f"oracle (error rate {r:.3f})",
+                },
+                oracle_kw,
+            )
             (self.oracle_line_,) = ax.plot(grid, oracle, **style)
         self.operating_point_ = None
         if self.operating_point is not None:

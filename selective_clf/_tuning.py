@@ -20,8 +20,6 @@ from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
     _get_estimator,
-    fit_novelty_detector,
-    is_frozen,
 )
 from ._compat import (
     Interval,
@@ -34,7 +32,12 @@ from ._compat import (
     _safe_indexing,
 )
 from ._counting import coverage_and_risk_at
-from ._decision import rejected_mask
+from ._decision import (
+    decide_fitted,
+    fit_novelty_detector,
+    is_frozen,
+    rejected_mask,
+)
 from ._objectives import (
     choose_classwise,
     choose_rejection_cost,
@@ -852,7 +855,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             return super().score(X, y, sample_weight=sample_weight)
         classes = np.asarray(self.classes_)
         costs = self._class_costs(classes)
-        decision = self._decide(X, self._decision_threshold())
+        decision = decide_fitted(self, X)
         y = column_or_1d(y)
         if y.shape[0] != decision.class_index.shape[0]:
             raise ValueError(

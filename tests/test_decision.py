@@ -1164,3 +1164,167 @@ def test_tied_rows_of_a_dataframe_ask_the_base_on_those_rows_only():
         pd.DataFrame(X, columns=columns), y
     )
     np.testing.assert_array_equal(clf.predict(frame), base.predict(frame))
+
+
+# -- issue 21: the one unwrapper and decide_fitted ---------------------------
+
+
+@pytest.fixture(scope="module")
+def wrapped_selective():
+    """A fitted search over a Pipeline ending in a SelectiveClassifier, frozen."""
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(), SelectiveClassifier(LogisticRegression(), threshold=0.8)
+    )
+    search = GridSearchCV(
+        pipe, {"selectiveclassifier__threshold": [0.7, 0.8]}, cv=3
+    ).fit(X, y)
+    return FrozenEstimator(search), X
+
+
+def test_unwrap_finds_the_selective_classifier_and_transforms_X(wrapped_selective):
+    from selective_clf._decision import final_estimator, unwrap
+
+    frozen, X = wrapped_selective
+    best = frozen.estimator.best_estimator_
+    unwrapped = unwrap(frozen, X)
+    assert unwrapped.final is best[-1]
+    np.testing.assert_array_equal(unwrapped.X, best[0].transform(X))
+    assert [kind for kind, _ in unwrapped.path] == ["frozen", "search", "pipeline"]
+    assert unwrapped.path[0][1] is frozen
+    assert unwrap(frozen).X is None
+    assert final_estimator(frozen) is best[-1]
+    # stopping at the first wrapper not asked for
+    assert unwrap(frozen, through=("frozen",)).final is frozen.estimator
+    # an unwrapped estimator is its own final one
+    plain = LogisticRegression()
+    assert unwrap(plain).final is plain and unwrap(plain).path == []
+
+
+def test_decide_fitted_on_a_wrapper_equals_the_manual_rule(wrapped_selective):
+    from selective_clf._decision import decide_fitted, fitted_thresholds
+
+    frozen, X = wrapped_selective
+    best = frozen.estimator.best_estimator_
+    clf = best[-1]
+    threshold = clf.threshold
+    proba = clf.estimator_.predict_proba(best[0].transform(X))
+    decision = decide_fitted(frozen, X)
+    np.testing.assert_array_equal(decision.class_index, proba.argmax(axis=1))
+    np.testing.assert_array_equal(decision.confidence, proba.max(axis=1))
+    np.testing.assert_array_equal(decision.rejected, proba.max(axis=1) < threshold)
+    assert decision.rejected.any() and not decision.rejected.all()
+    assert not decision.novel.any()
+    assert decision.estimator is clf
+    np.testing.assert_array_equal(decision.classes, clf.classes_)
+    np.testing.assert_array_equal(decision.thresholds, [threshold] * 3)
+    np.testing.assert_array_equal(fitted_thresholds(frozen), [threshold] * 3)
+    expected = np.where(
+        decision.rejected, clf.reject_label_, decision.classes[decision.class_index]
+    )
+    np.testing.assert_array_equal(frozen.predict(X), expected)
+    # thresholds=None: the base's decisions, nothing rejected
+    none = decide_fitted(frozen, X, thresholds=None)
+    assert none.thresholds is None and not none.rejected.any()
+    np.testing.assert_array_equal(none.class_index, decision.class_index)
+    # explicit per-class thresholds
+    per_class = decide_fitted(frozen, X, thresholds=np.array([0.0, 1.1, 0.0]))
+    np.testing.assert_array_equal(per_class.rejected, decision.class_index == 1)
+
+
+def test_decide_fitted_refuses_a_plain_classifier():
+    from selective_clf._decision import decide_fitted, fitted_thresholds
+
+    X, y = load_iris(return_X_y=True)
+    plain = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    with pytest.raises(TypeError, match="not a fitted selective classifier"):
+        decide_fitted(plain, X)
+    with pytest.raises(TypeError, match="not a fitted selective classifier"):
+        fitted_thresholds(SelectiveClassifier())  # unfitted
+
+
+def test_nan_policy_is_the_reject_rule():
+    """acceptable() is False exactly where rejected_mask rejects at any threshold."""
+    from selective_clf._counting import coverage_and_risk_at
+    from selective_clf._decision import acceptable, rejected_mask
+
+    confidence = np.array([np.nan, 0.2, 0.9, np.nan])
+    np.testing.assert_array_equal(acceptable(confidence), [False, True, True, False])
+    rejected = rejected_mask(confidence, np.array([-np.inf]), np.zeros(4, int))
+    np.testing.assert_array_equal(rejected, ~acceptable(confidence))
+    coverage, risk = coverage_and_risk_at(
+        confidence, np.array([True, True, False, False]), [-np.inf, 0.5]
+    )
+    np.testing.assert_allclose(coverage, [0.5, 0.25])  # NaN rows count, never accept
+    np.testing.assert_allclose(risk, [0.5, 0.0])
+
+
+def test_no_private_decision_calls_outside_decision_module():
+    """Only _decision.py calls another object's _decide / _decision_threshold."""
+    import pathlib
+    import re
+
+    import selective_clf
+
+    root = pathlib.Path(selective_clf.__file__).parent
+    call = re.compile(r"([\w)\]]+)\._(decide|decision_threshold)\b")
+    named = re.compile(r"""["']_(decide|decision_threshold)["']""")
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "_decision.py" and path.parent == root:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            receivers = [m.group(1) for m in call.finditer(line)]
+            if any(r != "self" for r in receivers) or named.search(line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+            if any(m.group(2) == "decide" for m in call.finditer(line)):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 3, 5, 9, 16, 17])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_top_and_ties_equals_top_class_and_near_tie_rows(n_classes, order, dtype):
+    """The one-pass kernel of decide: argmax off ties, the same ties, blocks too."""
+    from selective_clf._decision import (
+        _BLOCK_ROWS,
+        _top_and_near_ties,
+        near_tie_rows,
+        top_class,
+    )
+
+    rng = np.random.default_rng(n_classes)
+    n = 2 * _BLOCK_ROWS + 7  # three blocks, the last one short
+    response = rng.normal(size=(n, n_classes))
+    tied = rng.choice(n, 500, replace=False)
+    tied = np.union1d(tied, [0, _BLOCK_ROWS - 1, _BLOCK_ROWS, n - 1])
+    if n_classes > 1:
+        response[tied, -1] = response[tied].max(axis=1)  # exact ties
+        response[tied[::3], 0] = np.nextafter(response[tied[::3], -1], np.inf)
+        response[tied[1::3]] = -response[tied[1::3]]  # negative tops
+        response[5] = np.inf
+        response[6] = -np.inf
+    response = np.asarray(response.astype(dtype), order=order)
+    index, top, ties = _top_and_near_ties(response)
+    expected_index, expected_top = top_class(response)
+    expected_ties = near_tie_rows(response, expected_top)
+    np.testing.assert_array_equal(top, expected_top)
+    np.testing.assert_array_equal(ties, expected_ties)
+    off_ties = np.setdiff1d(np.arange(n), expected_ties)
+    np.testing.assert_array_equal(index[off_ties], expected_index[off_ties])
+    np.testing.assert_array_equal(index[off_ties], response[off_ties].argmax(axis=1))
+    assert top.dtype == response.dtype
+    if n_classes > 1:
+        assert expected_ties.shape[0] >= tied.shape[0] // 2
+
+
+def test_a_fitted_search_base_is_looked_through():
+    """One-vs-one scores are refused inside a search too; argmax bases stay exact."""
+    X, y = load_iris(return_X_y=True)
+    ovo = GridSearchCV(SVC(decision_function_shape="ovo"), {"C": [1.0]}, cv=3)
+    with pytest.raises(ValueError, match="ovo"):
+        SelectiveClassifier(ovo, response_method="decision_function").fit(X, y)
+    search = GridSearchCV(LogisticRegression(max_iter=1000), {"C": [0.1, 1.0]}, cv=3)
+    clf = SelectiveClassifier(search, threshold=None).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), clf.estimator_.predict(X))

@@ -92,6 +92,26 @@ def test_plot_kwargs_and_name(digits_model):
     assert display.line_.get_label().startswith("again")
 
 
+def test_matplotlib_aliases_override_the_defaults(digits_model):
+    """Aliases (c, ls, ds) in oracle_kw and plot kwargs override the defaults.
+
+    Regression: oracle_kw={"c": "r"} raised "Got both 'color' and 'c'".
+    """
+    clf, X, y = digits_model
+    display = RiskCoverageDisplay.from_estimator(
+        clf, X, y, plot_oracle=True, oracle_kw={"c": "r", "ls": ":"}
+    )
+    assert display.oracle_line_.get_color() == "r"
+    assert display.oracle_line_.get_linestyle() == ":"
+    assert display.oracle_line_.get_label().startswith("oracle")
+    display.plot(plot_oracle=True, c="g", ds="steps-post", lw=3)
+    assert display.line_.get_color() == "g"
+    assert display.line_.get_drawstyle() == "steps-post"
+    assert display.line_.get_linewidth() == 3
+    assert display.oracle_line_.get_color() == "0.5"  # default kept
+    assert display.oracle_line_.get_linestyle() == "--"
+
+
 def test_from_predictions_threshold_marker():
     """A threshold given to from_predictions marks its coverage and risk."""
     y_true = np.array([0, 1, 1, 0, 1])

@@ -6,6 +6,7 @@
 from inspect import Parameter, signature
 
 from .._compat import _BaseScorer, validate_params
+from .._decision import unwrap
 from ._scores import (
     coverage_score,
     rejection_cost_loss,
@@ -21,9 +22,7 @@ __all__ = [
     "selective_accuracy_scorer",
 ]
 
-# Attributes through which the selective estimator is looked for, in order:
-# search CVs, pipelines and frozen estimators.
-_INNER_ESTIMATOR_ATTRIBUTES = ("best_estimator_", "_final_estimator", "estimator")
+# Deeper nesting than this is taken as a cycle, not a model.
 _MAX_NESTING = 20
 
 
@@ -31,20 +30,23 @@ def _get_reject_label(estimator):
     """Return ``reject_label_`` of ``estimator`` or of the estimator it wraps.
 
     Looks through ``GridSearchCV``-like searches (``best_estimator_``),
-    :class:`~sklearn.pipeline.Pipeline` (``_final_estimator``) and
-    :class:`~sklearn.frozen.FrozenEstimator` (``estimator``), recursively.
+    :class:`~sklearn.pipeline.Pipeline` and
+    :class:`~sklearn.frozen.FrozenEstimator` as
+    :func:`selective_clf._decision.unwrap` does, then through the
+    ``estimator`` of any other meta-estimator, recursively.
     """
     current = estimator
     for _ in range(_MAX_NESTING):
         if hasattr(current, "reject_label_"):
             return current.reject_label_
-        for attribute in _INNER_ESTIMATOR_ATTRIBUTES:
-            inner = getattr(current, attribute, None)
-            if inner is not None and not isinstance(inner, str):
-                current = inner
-                break
-        else:
+        final = unwrap(current).final
+        if final is not current:
+            current = final
+            continue
+        inner = getattr(current, "estimator", None)
+        if inner is None or isinstance(inner, str):
             break
+        current = inner
     raise ValueError(
         f"Could not find the reject label of {type(estimator).__name__}: a "
         "selective scorer needs a fitted estimator with a `reject_label_` "

@@ -11,6 +11,7 @@ import numpy as np
 import skl2onnx
 
 from .._classifier import BaseSelectiveClassifier
+from .._decision import fitted_thresholds
 from . import _converter
 from ._converter import _final_step
 
@@ -143,7 +144,7 @@ def check_onnx_parity(onx, model, X, *, tol=TOL):
 
     differ = _labels_differ(label, expected)
     excused = np.zeros(n, dtype=bool)
-    threshold = model._decision_threshold()
+    threshold = fitted_thresholds(model)
     response = getattr(model.estimator_, model.response_method_)(X)
     response = np.asarray(response, dtype=np.float64)
     if response.ndim == 1:

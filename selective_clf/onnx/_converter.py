@@ -67,13 +67,13 @@ from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
 )
-from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import RidgeClassifier, RidgeClassifierCV
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC, LinearSVC, NuSVC
 from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
 from .._classifier import SelectiveClassifier
+from .._decision import final_estimator, fitted_thresholds, unwrap
 from .._tuning import SelectiveClassifierCV
 
 OUTPUT_NAMES = {
@@ -110,17 +110,11 @@ _NO_DOUBLE_INPUT = (
 
 def _unfreeze(estimator):
     """Return ``estimator`` without the FrozenEstimator that skl2onnx lacks."""
-    while isinstance(estimator, FrozenEstimator):
-        estimator = estimator.estimator
-    return estimator
+    return unwrap(estimator, through=("frozen",)).final
 
 
-def _final_step(estimator):
-    """Return the classifier at the end of ``estimator``'s pipelines."""
-    estimator = _unfreeze(estimator)
-    while isinstance(estimator, Pipeline):
-        estimator = _unfreeze(estimator.steps[-1][1])
-    return estimator
+# The classifier at the end of the base's pipelines (and frozen wrappers).
+_final_step = final_estimator
 
 
 def _wants_raw_scores(model):
@@ -417,7 +411,7 @@ def selective_classifier_converter(scope, operator, container):
         confidence, op_version=opv, output_names=[out_confidence.full_name]
     ).add_to(scope, container)
 
-    threshold = model._decision_threshold()
+    threshold = fitted_thresholds(model)
     if threshold is None:
         OnnxIdentity(label, op_version=opv, output_names=[out_label.full_name]).add_to(
             scope, container
