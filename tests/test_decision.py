@@ -52,6 +52,8 @@ from selective_clf.metrics import (
     selective_risk_score,
 )
 
+from ._helpers import DecisionFromColumn
+
 # -- stubs --------------------------------------------------------------------
 
 
@@ -219,7 +221,7 @@ def test_cv_warns_on_some_nan_and_coverage_agrees_with_predict(params):
     assert clf.coverage_ <= 170 / 200
 
 
-class OverflowingLogistic(ClassifierMixin, BaseEstimator):
+class OverflowingLogistic(DecisionFromColumn):
     """Binary "logistic regression" on column 0 whose probabilities overflow.
 
     ``predict`` is the sign of the decision value, as for a logistic
@@ -229,24 +231,12 @@ class OverflowingLogistic(ClassifierMixin, BaseEstimator):
     second ``predict``) is the path under test.
     """
 
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        self.n_features_in_ = np.asarray(X).shape[1]
-        return self
-
-    def decision_function(self, X):
-        check_is_fitted(self)
-        return np.asarray(X, dtype=float)[:, 0]
-
     def predict_proba(self, X):
         d = self.decision_function(X)
         p1 = 1.0 / (1.0 + np.exp(-np.clip(d, -700, 700)))
         proba = np.column_stack([1.0 - p1, p1])
         proba[np.abs(d) > 1e300] = np.nan
         return proba
-
-    def predict(self, X):
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
 
 @pytest.fixture
