@@ -5,7 +5,8 @@ reject threshold (with finite-sample guarantees where asked), and measures
 what abstaining buys with selective-classification metrics.
 """
 
-from ._cascade import SelectiveCascade, SelectiveCascadeCV
+from ._cascade import SelectiveCascade
+from ._cascade_cv import SelectiveCascadeCV
 from ._classifier import SelectiveClassifier
 from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay

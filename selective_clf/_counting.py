@@ -8,7 +8,7 @@ finite-sample bounds and the threshold tuning all count through this module;
 none of them sorts on its own.
 
 The reject rule itself (``confidence >= threshold`` accepts, NaN never does)
-lives in :mod:`selective_clf._decision`; :func:`coverage_and_risk_at` counts
+lives in :mod:`selective_clf._rule`; :func:`coverage_and_risk_at` counts
 with that same rule.
 """
 
@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from ._decision import acceptable
+from ._rule import acceptable
 
 # Offset of the least significant byte in a native uint64.
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7
@@ -248,3 +248,104 @@ def coverage_and_risk_at(confidence, errors, thresholds, sample_weight=None):
     with np.errstate(invalid="ignore", divide="ignore"):
         risk = np.where(accepted > 0, accepted_errors / accepted, np.nan)
     return accepted / total, risk
+
+
+def _stage_counts(confidence, errors, sample_weight, thresholds):
+    """Count one stage's accepted rows and errors at each threshold (unscaled)."""
+    finite = acceptable(confidence)
+    confidence, errors = confidence[finite], errors[finite]
+    if sample_weight is not None:
+        sample_weight = sample_weight[finite]
+    if confidence.shape[0] == 0:
+        return np.zeros(thresholds.shape[0]), np.zeros(thresholds.shape[0])
+    n, k = counts_at(thresholds, *ranked_counts(errors, confidence, sample_weight))
+    if sample_weight is not None and sample_weight.max() > 0:
+        # ranked_counts scales the weights to a maximum of 1
+        n, k = n * sample_weight.max(), k * sample_weight.max()
+    return n, k
+
+
+def cascade_counts(confidence, errors, prefixes, last, sample_weight=None):
+    """Count what a cascade does along chains of threshold tuples.
+
+    A row is decided by the first stage ``s`` whose confidence is at least
+    its threshold ``t_s`` (NaN never is); rows no stage accepts are
+    rejected. There is one chain per prefix (a threshold for each stage but
+    the last); along a chain the last stage's threshold runs through
+    ``last``, or, when ``last`` is None, from ``inf`` (defer every row) down
+    through every distinct confidence of the last stage among the rows
+    reaching it. With ``prefixes = itertools.product(*grids[:-1])`` and
+    ``last = grids[-1]`` this is every combination of the grids, the last
+    stage varying fastest.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_stages, n_samples)
+        Confidence of each stage on each row.
+    errors : ndarray of bool of shape (n_stages, n_samples)
+        Whether each stage's prediction of each row is wrong.
+    prefixes : iterable of tuples of float
+        Thresholds of the stages before the last, one tuple per chain.
+    last : ndarray or None
+        Thresholds of the last stage, shared by every chain.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights: the counts become sums of weights.
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_nodes, n_stages)
+        The threshold tuple of each node, chain after chain.
+    counts : tuple of (reach, decided, n_errors)
+        Rows reaching and rows decided by each stage, each of shape
+        (n_nodes, n_stages), and wrong decisions, of shape (n_nodes,): int64
+        counts without weights, sums of weights with them.
+    sizes : list of int
+        Number of nodes of each chain, in the order of ``prefixes``.
+    """
+    n_stages, n_samples = confidence.shape
+    w = (
+        np.ones(n_samples)
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64)
+    )
+    out_t, out_reach, out_decided, out_errors, sizes = [], [], [], [], []
+    for prefix in prefixes:
+        remaining = np.ones(n_samples, dtype=bool)
+        reach, decided, n_err = [], [], 0.0
+        for s, threshold in enumerate(prefix):
+            reach.append(w @ remaining)
+            with np.errstate(invalid="ignore"):
+                accepted = (confidence[s] >= threshold) & remaining
+            decided.append(w @ accepted)
+            n_err += w @ (accepted & errors[s])
+            remaining &= ~accepted
+        reach.append(w @ remaining)
+        candidates = last
+        if candidates is None:
+            conf = confidence[-1][remaining]
+            candidates = np.concatenate(
+                [[np.inf], np.unique(conf[acceptable(conf)])[::-1]]
+            )
+        n_last, k_last = _stage_counts(
+            confidence[-1][remaining],
+            errors[-1][remaining],
+            None if sample_weight is None else w[remaining],
+            candidates,
+        )
+        size = candidates.shape[0]
+        t = np.empty((size, n_stages))
+        t[:, :-1] = prefix
+        t[:, -1] = candidates
+        out_t.append(t)
+        out_reach.append(np.tile(reach, (size, 1)))
+        out_decided.append(np.column_stack([np.tile(decided, (size, 1)), n_last]))
+        out_errors.append(n_err + k_last)
+        sizes.append(size)
+    counts = (
+        np.vstack(out_reach),
+        np.vstack(out_decided),
+        np.concatenate(out_errors),
+    )
+    if sample_weight is None:
+        counts = tuple(np.rint(c).astype(np.int64) for c in counts)
+    return np.vstack(out_t), counts, sizes

@@ -25,9 +25,11 @@ scikit-learn's threshold classifiers and ``_CurveScorer`` share
   (``predict == -1``) is rejected whatever its confidence; the reason of
   each rejection (:data:`REJECTION_REASONS`) is read from the same pass.
 
-It also owns the NaN policy (:func:`acceptable`: a NaN confidence is never
-accepted, yet counts among the samples) and the one walker through wrappers
-(:func:`unwrap`: FrozenEstimator, fitted search, Pipeline). Other modules ask
+The comparison itself and the NaN policy (a NaN confidence is never
+accepted, yet counts among the samples) live one floor down, in
+:mod:`._rule`, so that the counting code applies the very same rule. This
+module also owns the one walker through wrappers (:func:`unwrap`:
+FrozenEstimator, fitted search, Pipeline). Other modules ask
 a fitted selective classifier, or a wrapper of one, for its decisions with
 :func:`decide_fitted` and for its thresholds with :func:`fitted_thresholds`;
 none calls an estimator's private methods.
@@ -41,6 +43,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch, _safe_indexing
 
 from ._confidence import confidence_from_response
+from ._rule import rejected_mask
 
 #: Why a sample was (not) rejected, as returned by ``rejection_reason``: a
 #: sample both novel and unconfident is a ``"novelty"``.
@@ -490,53 +493,6 @@ def _encode(labels, classes):
             f"its classes_ {classes.tolist()!r}."
         )
     return index
-
-
-def acceptable(confidence):
-    """Apply the NaN policy: where a confidence can be accepted at all.
-
-    A NaN confidence is rejected at every threshold (``NaN >= t`` is False,
-    as in :func:`rejected_mask`), yet the sample still counts among those
-    decided on: in coverage it is a rejection. Counting code drops these
-    rows from the accepted counts and keeps them in the total.
-
-    Parameters
-    ----------
-    confidence : ndarray of float of shape (n_samples,)
-
-    Returns
-    -------
-    acceptable : ndarray of bool of shape (n_samples,)
-        False exactly where the confidence is NaN.
-    """
-    return ~np.isnan(confidence)
-
-
-def rejected_mask(confidence, thresholds, class_index):
-    """Where samples are rejected: confidence below their class's threshold.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n_samples,)
-        Confidences; NaN is always rejected.
-
-    thresholds : ndarray of shape (n_classes,) or None
-        One threshold per class; None never rejects.
-
-    class_index : ndarray of shape (n_samples,)
-        The decided class of each sample.
-
-    Returns
-    -------
-    rejected : ndarray of bool of shape (n_samples,)
-    """
-    if thresholds is None:
-        return np.zeros(confidence.shape[0], dtype=bool)
-    if np.all(thresholds == thresholds[0]):  # one threshold for all classes
-        accepted = confidence >= thresholds[0]
-    else:
-        accepted = confidence >= thresholds[class_index]
-    return ~accepted
 
 
 def novelty_mask(detector, X):

@@ -21,9 +21,10 @@ from sklearn.utils import Bunch
 from . import _classwise
 from ._compat import _BaseScorer
 from ._counting import coverage_and_risk_at, ranked_counts
-from ._decision import _encode, rejected_mask
+from ._decision import _encode
+from ._rule import rejected_mask
 from ._validation import prediction_dtype
-from .certify import RISK_METHODS, best_achievable_risk
+from .certify import RISK_METHODS, best_achievable_risk, check_thresholds
 from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
 
 DEFAULT_SCORING_GRID = 100
@@ -86,20 +87,7 @@ def make_grid(thresholds, confidence, default=None):
     elif isinstance(thresholds, Integral):
         n_quantiles = thresholds
     else:
-        grid = np.asarray(thresholds)
-        if grid.dtype.kind == "b" or grid.dtype.kind not in "iuf":
-            raise ValueError(
-                f"thresholds must be numbers; got {np.asarray(thresholds).tolist()!r}."
-            )
-        grid = np.unique(grid.astype(np.float64))
-        if grid.shape[0] == 0:
-            raise ValueError(
-                "thresholds is empty: give at least one candidate threshold, or "
-                "thresholds='auto'."
-            )
-        if np.isnan(grid).any():
-            raise ValueError("thresholds must not contain NaN.")
-        return grid
+        return check_thresholds(thresholds)[::-1]
     if confidence.shape[0] == 0:
         return np.array([-np.inf])
     return np.unique(np.quantile(confidence, np.linspace(0, 1, n_quantiles)))

@@ -36,7 +36,6 @@ from ._decision import (
     decide_fitted,
     fit_novelty_detector,
     is_frozen,
-    rejected_mask,
 )
 from ._objectives import (
     choose_classwise,
@@ -54,6 +53,7 @@ from ._oof import (
     warn_missing_classes,
     warn_protocol,
 )
+from ._rule import rejected_mask
 from ._validation import (
     check_fit_target,
     check_not_bool,

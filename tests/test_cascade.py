@@ -25,7 +25,7 @@ from selective_clf import (
     SelectiveClassifier,
     SelectiveClassifierCV,
 )
-from selective_clf._cascade import _cascade_operating_points
+from selective_clf._counting import cascade_counts
 from selective_clf.certify import select_threshold_ltt_graph
 from selective_clf.metrics import rejection_cost_loss
 
@@ -164,6 +164,27 @@ def test_clone_and_pickle_keep_predictions():
     restored = pickle.loads(pickle.dumps(cascade))
     np.testing.assert_array_equal(restored.predict(X_HAND), expected)
     np.testing.assert_array_equal(restored.decided_by(X_HAND), [0, 0, 1, 1, -1])
+
+
+def test_pickle_from_before_the_module_split_loads():
+    """A SelectiveCascadeCV pickled when it lived in _cascade still loads."""
+    X, y = make_classification(n_samples=200, random_state=0)
+    cascade = SelectiveCascadeCV(
+        [
+            ("fast", SelectiveClassifier(LogisticRegression(C=0.01))),
+            ("slow", SelectiveClassifier(LogisticRegression())),
+        ],
+        rejection_cost=0.3,
+        thresholds=4,
+        cv=2,
+    ).fit(X, y)
+    # protocol 0 names the class's module as text: rewrite it to the old one
+    new = pickle.dumps(cascade, protocol=0)
+    old = new.replace(b"selective_clf._cascade_cv\n", b"selective_clf._cascade\n")
+    assert old != new
+    restored = pickle.loads(old)
+    assert type(restored) is SelectiveCascadeCV
+    np.testing.assert_array_equal(restored.predict(X), cascade.predict(X))
 
 
 def test_in_a_pipeline():
@@ -413,9 +434,10 @@ def test_operating_points_match_brute_force_for_three_stages():
         np.array([0.5, np.inf]),
         np.array([0.2, 0.9]),
     ]
-    thresholds, reach, decided, n_errors = _cascade_operating_points(
-        confidence, errors, grids
+    thresholds, (reach, decided, n_errors), sizes = cascade_counts(
+        confidence, errors, list(product(*grids[:-1])), grids[-1]
     )
+    assert sizes == [2] * 6
     assert thresholds.shape == (12, 3)
     for row, combo in enumerate(product(*grids)):
         np.testing.assert_array_equal(thresholds[row], combo)

@@ -628,7 +628,7 @@ def test_target_coverage_grid_above_every_confidence_errors(iris):
 def test_empty_grid_errors(params, iris):
     """thresholds=[]: a ValueError naming the fix, for every objective."""
     X, y = iris
-    with pytest.raises(ValueError, match="thresholds is empty"):
+    with pytest.raises(ValueError, match="thresholds must be a non-empty"):
         SelectiveClassifierCV(_lr(), thresholds=[], **params).fit(X, y)
 
 
@@ -1236,7 +1236,7 @@ def test_decide_fitted_refuses_a_plain_classifier():
 def test_nan_policy_is_the_reject_rule():
     """acceptable() is False exactly where rejected_mask rejects at any threshold."""
     from selective_clf._counting import coverage_and_risk_at
-    from selective_clf._decision import acceptable, rejected_mask
+    from selective_clf._rule import acceptable, rejected_mask
 
     confidence = np.array([np.nan, 0.2, 0.9, np.nan])
     np.testing.assert_array_equal(acceptable(confidence), [False, True, True, False])

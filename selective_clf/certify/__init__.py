@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from ._binomial import binomial_p_value, clopper_pearson_upper
-from ._grids import grouped_counts, holm_candidates, ltt_candidates
+from ._grids import check_thresholds, grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
     ThresholdSelection,
     certify_chains,
@@ -38,6 +38,7 @@ __all__ = [
     "best_achievable_risk",
     "binomial_p_value",
     "certify_chains",
+    "check_thresholds",
     "clopper_pearson_upper",
     "grouped_counts",
     "holm_candidates",

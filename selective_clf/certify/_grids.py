@@ -53,16 +53,28 @@ def check_calibration(confidence, error):
     return confidence, error.astype(np.int64)
 
 
-def check_thresholds(thresholds):
-    """Validate a user grid of candidate thresholds; return it decreasing."""
+def check_thresholds(thresholds, name="thresholds"):
+    """Validate a user grid of candidate thresholds; return it decreasing.
+
+    The one checker of a grid, for the certify functions and the estimators
+    (``SelectiveClassifierCV(thresholds=[...])``, each stage's grid of
+    ``SelectiveCascadeCV``); ``name`` is how the error calls it.
+    """
     cand_t = np.asarray(thresholds)
     if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
-        raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
+        raise TypeError(
+            f"{name} must be numeric, got dtype {cand_t.dtype} "
+            f"({cand_t.ravel()[:5].tolist()!r})."
+        )
     cand_t = cand_t.astype(np.float64)
     if cand_t.ndim != 1 or cand_t.shape[0] == 0:
-        raise ValueError("thresholds must be a non-empty 1-D array.")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of candidate thresholds; got "
+            f"shape {cand_t.shape}. Give at least one, or thresholds='auto' where "
+            "the estimator takes it."
+        )
     if np.any(np.isnan(cand_t)):
-        raise ValueError("thresholds must not contain NaN.")
+        raise ValueError(f"{name} must not contain NaN.")
     return np.unique(cand_t)[::-1]
 
 
