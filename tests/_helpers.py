@@ -5,11 +5,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 
-class ProbaFromColumns(ClassifierMixin, BaseEstimator):
-    """Classifier whose ``predict_proba`` is the first ``n_classes`` columns of X.
+class _Columns(ClassifierMixin, BaseEstimator):
+    """Classifier whose response is the first ``n_classes`` columns of X.
 
-    It lets a test state the probabilities it wants and compute the expected
-    predictions by hand.
+    Its ``predict`` is ``classes_[np.argmax(response)]``, NaN included, so a
+    test can state the response and compute every decision by hand.
     """
 
     def fit(self, X, y):
@@ -17,12 +17,29 @@ class ProbaFromColumns(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = np.asarray(X).shape[1]
         return self
 
-    def predict_proba(self, X):
+    def _response(self, X):
         check_is_fitted(self)
         return np.asarray(X, dtype=float)[:, : len(self.classes_)]
 
     def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self.classes_[self._response(X).argmax(axis=1)]
+
+
+class ProbaColumns(_Columns):
+    """The columns are ``predict_proba``."""
+
+    def predict_proba(self, X):
+        return self._response(X)
+
+
+class DecisionColumns(_Columns):
+    """The columns are ``decision_function`` (binary: column 1 minus column 0)."""
+
+    def decision_function(self, X):
+        response = self._response(X)
+        if response.shape[1] == 2:
+            return response[:, 1] - response[:, 0]
+        return response
 
 
 class DecisionFromColumn(ClassifierMixin, BaseEstimator):

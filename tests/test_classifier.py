@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from selective_clf import SelectiveClassifier, SelectiveClassifierCV
 
-from ._helpers import DecisionFromColumn, ProbaFromColumns, known_posterior_data
+from ._helpers import DecisionFromColumn, ProbaColumns, known_posterior_data
 
 # Rows are probabilities for classes (0, 1, 2).
 PROBA = np.array(
@@ -49,7 +50,7 @@ def iris():
 
 def test_predict_matches_hand_computed_max_proba():
     """Rows whose top probability is below the threshold get the reject label."""
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=0.5).fit(PROBA, Y3)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=0.5).fit(PROBA, Y3)
     assert_array = np.testing.assert_array_equal
     assert_array(clf.predict(PROBA), [0, -1, 1, -1, 2])
     assert_array(clf.confidence_score(PROBA), [0.70, 0.40, 0.85, 0.40, 0.50])
@@ -66,9 +67,9 @@ def test_predict_matches_hand_computed_max_proba():
 )
 def test_confidence_choices_hand_computed(confidence, expected_score, expected_pred):
     """Margin and a callable give the hand-computed scores and rejections."""
-    clf = SelectiveClassifier(
-        ProbaFromColumns(), threshold=0.3, confidence=confidence
-    ).fit(PROBA, Y3)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=0.3, confidence=confidence).fit(
+        PROBA, Y3
+    )
     np.testing.assert_allclose(clf.confidence_score(PROBA), expected_score)
     np.testing.assert_array_equal(clf.predict(PROBA), expected_pred)
 
@@ -76,7 +77,7 @@ def test_confidence_choices_hand_computed(confidence, expected_score, expected_p
 def test_entropy_confidence_hand_computed():
     """Entropy confidence is 1 - H(p) / log(K): 1 when certain, 0 when uniform."""
     proba = np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0]])
-    clf = SelectiveClassifier(ProbaFromColumns(), confidence="entropy").fit(
+    clf = SelectiveClassifier(ProbaColumns(), confidence="entropy").fit(
         proba, [0, 1, 2]
     )
     expected = [1.0, 0.0, 1.0 - np.log(2) / np.log(3)]
@@ -96,7 +97,7 @@ def test_classwise_thresholds_give_asymmetric_band():
     """Binary class-wise thresholds reject a band that is not centred at 0.5."""
     p1 = np.array([0.05, 0.25, 0.35, 0.5, 0.65, 0.75, 0.95])
     X = np.column_stack([1 - p1, p1])
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=[0.7, 0.9]).fit(
+    clf = SelectiveClassifier(ProbaColumns(), threshold=[0.7, 0.9]).fit(
         X, [0, 1, 0, 1, 0, 1, 0]
     )
     # class 0 accepted when p0 >= 0.7, class 1 when p1 >= 0.9.
@@ -161,7 +162,7 @@ def test_linear_svm_bases_work(base, iris):
 def test_auto_reject_label_is_of_the_kind_of_the_classes(y, expected_label):
     """'auto' picks -1, min - 1, or 'rejected', never an existing class."""
     X = np.random.default_rng(0).uniform(0.1, 0.4, size=(4, 3))
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=1.0).fit(X, y)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=1.0).fit(X, y)
     assert clf.reject_label_ == expected_label
     assert type(clf.reject_label_) is type(expected_label)
     y_pred = clf.predict(X)
@@ -241,7 +242,7 @@ def test_delegated_methods_and_availability(iris):
 
 def test_score_counts_rejection_cost():
     """score is 1 - (errors + c * rejections) / n, hand computed."""
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=0.5, rejection_cost=0.3)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=0.5, rejection_cost=0.3)
     clf.fit(PROBA, Y3)
     # predictions [0, -1, 1, -1, 2] vs truth [0, 1, 2, 2, 1]: 2 errors, 2 rejected.
     assert clf.score(PROBA, Y3) == pytest.approx(1 - (2 + 0.3 * 2) / 5)
@@ -401,7 +402,7 @@ def test_entropy_with_decision_function_only_errors():
 
 def test_callable_confidence_with_wrong_shape_errors():
     """A confidence callable must return one score per sample."""
-    clf = SelectiveClassifier(ProbaFromColumns(), confidence=lambda p: p)
+    clf = SelectiveClassifier(ProbaColumns(), confidence=lambda p: p)
     clf.fit(PROBA, Y3)
     with pytest.raises(ValueError, match="one score per sample"):
         clf.predict(PROBA)
@@ -409,10 +410,10 @@ def test_callable_confidence_with_wrong_shape_errors():
 
 def test_string_reject_label_with_numeric_classes_errors_and_string_ok():
     """A reject label of the right kind is accepted as given."""
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=0.5, reject_label=-9)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=0.5, reject_label=-9)
     assert (clf.fit(PROBA, Y3).predict(PROBA) == -9).sum() == 2
     with pytest.raises(ValueError, match="is a number but the classes are strings"):
-        SelectiveClassifier(ProbaFromColumns(), reject_label=3).fit(
+        SelectiveClassifier(ProbaColumns(), reject_label=3).fit(
             PROBA, np.array(list("abcca"))
         )
 
@@ -555,7 +556,7 @@ probability_rows = arrays(
 def test_raising_threshold_never_accepts_more(proba, t_low, t_high, confidence):
     """Accepted set at a higher threshold is a subset of the lower one's."""
     t_low, t_high = sorted((t_low, t_high))
-    clf = SelectiveClassifier(ProbaFromColumns(), confidence=confidence)
+    clf = SelectiveClassifier(ProbaColumns(), confidence=confidence)
     clf.fit(proba, np.arange(len(proba)) % 3)
     low = clf.set_params(threshold=t_low).predict(proba) != -1
     high = clf.set_params(threshold=t_high).predict(proba) != -1
@@ -568,7 +569,7 @@ def test_raising_threshold_never_accepts_more(proba, t_low, t_high, confidence):
 def test_accepted_predictions_equal_base_argmax(proba, threshold):
     """Every accepted prediction is classes_[argmax(predict_proba)]."""
     y = np.array(["a", "b", "c"])[np.arange(len(proba)) % 3]
-    clf = SelectiveClassifier(ProbaFromColumns(), threshold=threshold).fit(proba, y)
+    clf = SelectiveClassifier(ProbaColumns(), threshold=threshold).fit(proba, y)
     y_pred = clf.predict(proba)
     accepted = y_pred != clf.reject_label_
     np.testing.assert_array_equal(
@@ -583,7 +584,7 @@ def test_accepted_predictions_equal_base_argmax(proba, threshold):
 def test_classwise_equal_thresholds_match_scalar(proba, threshold):
     """A class-wise threshold repeated for every class behaves like the scalar."""
     y = np.arange(len(proba)) % 3
-    scalar = SelectiveClassifier(ProbaFromColumns(), threshold=threshold).fit(proba, y)
+    scalar = SelectiveClassifier(ProbaColumns(), threshold=threshold).fit(proba, y)
     classwise = clone(scalar).set_params(threshold=[threshold] * 3).fit(proba, y)
     np.testing.assert_array_equal(scalar.predict(proba), classwise.predict(proba))
 
@@ -601,3 +602,190 @@ def test_top_class_matches_argmax_with_ties(n_classes, order):
     index, value = top_class(response)
     np.testing.assert_array_equal(index, response.argmax(axis=1))
     np.testing.assert_array_equal(value, response.max(axis=1))
+
+
+# -- label kinds, per-class mappings, parameters set after fit (from test_decision)
+
+
+def _label_cases():
+    bigs = np.array([2**53, 2**53 + 1, 2**64 - 1], dtype=np.uint64)
+    return {
+        "int8": np.array([-128, -1, 127], dtype=np.int8),
+        "uint64>2**53": bigs,
+        "bool": np.array([False, True, True]),
+        "categorical": pd.Categorical(["a", "b", "c"]),
+        "string": np.array(["low", "mid", "high"]),
+    }
+
+
+@pytest.mark.parametrize("case", list(_label_cases()))
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SelectiveClassifier(LogisticRegression(), threshold=0.7),
+        lambda: SelectiveClassifierCV(LogisticRegression(), rejection_cost=0.3, cv=3),
+    ],
+    ids=["SelectiveClassifier", "SelectiveClassifierCV"],
+)
+def test_labels_keep_their_identity(case, make):
+    """Every class keeps its identity; the reject label is never a class."""
+    labels = _label_cases()[case]
+    X, y_index = make_classification(300, n_informative=4, n_classes=3, random_state=0)
+    y = (
+        labels[y_index]
+        if not isinstance(labels, pd.Categorical)
+        else pd.Series(labels[y_index])
+    )
+    clf = make().fit(X, y)
+    expected_classes = np.unique(np.asarray(y))
+    assert np.asarray(clf.classes_).tolist() == expected_classes.tolist()
+    assert clf.reject_label_ not in expected_classes.tolist()
+    y_pred = clf.predict(X)
+    rejected = np.array([v == clf.reject_label_ for v in y_pred.tolist()])
+    # rejected exactly where the confidence is below the threshold
+    threshold = getattr(clf, "threshold_", 0.7)
+    np.testing.assert_array_equal(rejected, clf.confidence_score(X) < threshold)
+    assert 0 < rejected.sum() < len(y_pred)
+    # accepted rows carry the base's prediction, value and type
+    base = clf.estimator_.predict(X)
+    assert y_pred[~rejected].tolist() == base[~rejected].tolist()
+    assert {type(v) for v in y_pred[~rejected].tolist()} == {
+        type(v) for v in base.tolist()
+    }
+
+
+def test_int8_reject_label_fits_the_prediction_dtype():
+    """int8 classes [-128, -1, 127]: the reject label -129 is held exactly."""
+    X, y_index = make_classification(300, n_informative=4, n_classes=3, random_state=0)
+    y = np.array([-128, -1, 127], dtype=np.int8)[y_index]
+    clf = SelectiveClassifier(LogisticRegression(), threshold=0.7).fit(X, y)
+    assert clf.reject_label_ == -129
+    y_pred = clf.predict(X)
+    assert np.can_cast(np.int8, y_pred.dtype)
+    assert set(np.unique(y_pred).tolist()) <= {-129, -128, -1, 127}
+
+
+def test_bool_labels_come_back_as_bools():
+    """Bool labels: an object array of True/False and the reject label -1."""
+    X, y_index = make_classification(200, random_state=0)
+    clf = SelectiveClassifier(LogisticRegression(), threshold=0.9)
+    y_pred = clf.fit(X, y_index == 1).predict(X)
+    assert y_pred.dtype == object
+    accepted = [v for v in y_pred.tolist() if v is not clf.reject_label_]
+    assert accepted and all(isinstance(v, bool) for v in accepted)
+    assert clf.reject_label_ == -1 and not isinstance(clf.reject_label_, bool)
+
+
+@pytest.fixture(scope="module")
+def high_low():
+    X, y = make_classification(200, random_state=0)
+    return X, np.array(["low", "high"])[y]
+
+
+def test_mapping_threshold_equals_the_array_in_classes_order(high_low):
+    """{"high": 0.7, "low": 0.6} is [0.7, 0.6] with classes_ ['high', 'low']."""
+    X, y = high_low
+    mapped = SelectiveClassifier(
+        LogisticRegression(max_iter=1000), threshold={"low": 0.6, "high": 0.7}
+    )
+    y_mapped = mapped.fit(X, y).predict(X)
+    assert mapped.classes_.tolist() == ["high", "low"]
+    y_array = (
+        SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=[0.7, 0.6])
+        .fit(X, y)
+        .predict(X)
+    )
+    np.testing.assert_array_equal(y_mapped, y_array)
+    # the hand-computed rule: the predicted class's own threshold
+    proba = mapped.estimator_.predict_proba(X)
+    limit = np.array([0.7, 0.6])[proba.argmax(axis=1)]
+    np.testing.assert_array_equal(y_mapped == "rejected", proba.max(axis=1) < limit)
+    assert (y_mapped == "rejected").any()
+
+
+@pytest.mark.parametrize(
+    "threshold, match",
+    [
+        ({"high": 0.7}, "no entry for class 'low'"),
+        ({"high": 0.7, "low": 0.6, "mid": 0.5}, r"names \['mid'\], which are not"),
+    ],
+)
+def test_mapping_threshold_with_unknown_or_missing_class_errors(
+    threshold, match, high_low
+):
+    """A mapping must name every class, and only classes."""
+    X, y = high_low
+    with pytest.raises(ValueError, match=match):
+        SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=threshold).fit(
+            X, y
+        )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=True),
+        lambda: SelectiveClassifier(
+            LogisticRegression(max_iter=1000), threshold=0.7, rejection_cost=True
+        ),
+        lambda: SelectiveClassifierCV(
+            LogisticRegression(max_iter=1000), rejection_cost=True
+        ),
+        lambda: SelectiveClassifierCV(
+            LogisticRegression(max_iter=1000), target_coverage=True
+        ),
+    ],
+)
+def test_booleans_are_not_numbers(make, iris):
+    """threshold / rejection_cost / target_coverage = True are refused."""
+    X, y = iris
+    with pytest.raises(ValueError, match="is a boolean"):
+        make().fit(X, y)
+
+
+def test_string_threshold_set_after_fit_errors_at_predict(iris):
+    """set_params(threshold="0.5") after fit: a clear error at predict."""
+    X, y = iris
+    clf = SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=0.7).fit(
+        X, y
+    )
+    clf.set_params(threshold="0.5")
+    with pytest.raises(ValueError, match="threshold='0.5' is not a number"):
+        clf.predict(X)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SelectiveClassifier(LogisticRegression(max_iter=1000), threshold=0.9),
+        lambda: SelectiveClassifierCV(
+            LogisticRegression(max_iter=1000), rejection_cost=0.05
+        ),
+    ],
+)
+def test_reject_label_changed_after_fit_takes_effect(make, iris):
+    """set_params(reject_label=-7) after fit: predict uses -7, no refit."""
+    X, y = iris
+    clf = make().fit(X, y)
+    before = clf.predict(X)
+    assert (before == -1).any()
+    clf.set_params(reject_label=-7)
+    assert clf.reject_label_ == -7
+    after = clf.predict(X)
+    np.testing.assert_array_equal(after == -7, before == -1)
+    clf.set_params(reject_label=2)  # a class
+    with pytest.raises(ValueError, match="is one of the classes"):
+        clf.predict(X)
+
+
+def test_one_vs_rest_loses_the_rejections():
+    """Inside OneVsRestClassifier the rejections are lost (SelectiveClassifier's
+    Notes): the binary selective classifiers reject, OvR still predicts a
+    training class for every row from their scores."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    base = make_pipeline(StandardScaler(), LogisticRegression())
+    ovr = OneVsRestClassifier(SelectiveClassifier(base, threshold=0.99)).fit(X, y)
+    assert any((binary.predict(X) == -1).any() for binary in ovr.estimators_)
+    assert set(ovr.predict(X)) == {0, 1, 2}

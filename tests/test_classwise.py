@@ -23,7 +23,7 @@ from selective_clf._objectives import candidates as _candidates
 from selective_clf.certify import select_threshold_ltt_graph
 from selective_clf.metrics import selective_classification_report
 
-from ._helpers import ProbaFromColumns
+from ._helpers import ProbaColumns
 
 
 def _frozen_multiclass(n, seed, n_classes=3, scales=(4.0, 2.0, 1.0), labels=None):
@@ -38,7 +38,7 @@ def _frozen_multiclass(n, seed, n_classes=3, scales=(4.0, 2.0, 1.0), labels=None
     codes = np.minimum(codes, n_classes - 1)
     labels = np.arange(n_classes) if labels is None else np.asarray(labels)
     y = labels[codes]
-    model = FrozenEstimator(ProbaFromColumns().fit(proba, labels))
+    model = FrozenEstimator(ProbaColumns().fit(proba, labels))
     return proba, y, model
 
 

@@ -1,10 +1,11 @@
-"""Regression tests of issue 11: one decision core, no silent wrong answers.
+"""Tests of the decision core: selective_clf._decision and _rule.
 
-Each section names the numbered defect of the issue it pins down; every test
-failed on 732f7e6 (the commit the issue was filed against).
+The response, the decided class (and the base's own label at ties), the
+confidence, the reject rule and its NaN policy, the one unwrapper. The
+numbered sections keep the numbers of the defects of issue 11 they pin down
+(every such test failed on 732f7e6); the tests of that issue about other
+modules live in those modules' test files.
 """
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import (
     load_breast_cancer,
-    load_digits,
     load_iris,
     make_classification,
 )
@@ -32,67 +32,17 @@ from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelPropagation, LabelSpreading
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.validation import check_is_fitted
 
 from selective_clf import (
-    GuaranteeWarning,
-    RiskCoverageDisplay,
     SelectiveClassifier,
     SelectiveClassifierCV,
 )
-from selective_clf.metrics import (
-    augrc_score,
-    aurc_score,
-    coverage_at_risk,
-    e_aurc_score,
-    risk_at_coverage,
-    risk_coverage_curve,
-    selective_risk_score,
-)
 
-from ._helpers import DecisionFromColumn
+from ._helpers import DecisionColumns, DecisionFromColumn, ProbaColumns
 
 # -- stubs --------------------------------------------------------------------
-
-
-class _Columns(ClassifierMixin, BaseEstimator):
-    """Classifier whose response is the first ``n_classes`` columns of X.
-
-    Its ``predict`` is ``classes_[np.argmax(response)]``, NaN included, so a
-    test can state the response and compute every decision by hand.
-    """
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        self.n_features_in_ = np.asarray(X).shape[1]
-        return self
-
-    def _response(self, X):
-        check_is_fitted(self)
-        return np.asarray(X, dtype=float)[:, : len(self.classes_)]
-
-    def predict(self, X):
-        return self.classes_[self._response(X).argmax(axis=1)]
-
-
-class ProbaColumns(_Columns):
-    """The columns are ``predict_proba``."""
-
-    def predict_proba(self, X):
-        return self._response(X)
-
-
-class DecisionColumns(_Columns):
-    """The columns are ``decision_function`` (binary: column 1 minus column 0)."""
-
-    def decision_function(self, X):
-        response = self._response(X)
-        if response.shape[1] == 2:
-            return response[:, 1] - response[:, 0]
-        return response
-
 
 STUBS = {"predict_proba": ProbaColumns, "decision_function": DecisionColumns}
 
@@ -106,70 +56,6 @@ class OnlyPredict(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return np.full(np.asarray(X).shape[0], self.classes_[0])
-
-
-# Records of RandomSeedClassifier: one entry per fit, and the seed of every
-# model that computed probabilities.
-_FITS = []
-_PROBA_SEEDS = []
-# Where an unseeded RandomSeedClassifier draws its seed: a generator shared by
-# every fit (as the global RNG of random_state=None), reset by the tests.
-_SEED_SOURCE = [np.random.default_rng(0)]
-
-
-class RandomSeedClassifier(ClassifierMixin, BaseEstimator):
-    """An unseeded randomized classifier, as ExtraTrees with random_state=None.
-
-    X has two columns in [0.5, 1]: ``u`` is the probability of class 1 and
-    ``v`` is noise. ``fit`` draws a seed; an odd seed makes the model
-    informative (its probability of class 1 is ``u``), an even one makes it
-    a noise model (``v``). Either way it predicts class 1.
-    """
-
-    def __init__(self, random_state=None):
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        rng = (
-            _SEED_SOURCE[0]
-            if self.random_state is None
-            else np.random.default_rng(self.random_state)
-        )
-        self.seed_ = int(rng.integers(2**31 - 1))
-        _FITS.append(self.seed_)
-        return self
-
-    @property
-    def informative_(self):
-        return self.seed_ % 2 == 1
-
-    def predict_proba(self, X):
-        X = np.asarray(X, dtype=float)
-        _PROBA_SEEDS.append(self.seed_)
-        p1 = X[:, 0] if self.informative_ else X[:, 1]
-        return np.column_stack([1 - p1, p1])
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-def _random_seed_data(n, rng):
-    """(u, v) features and labels with P(y = 1 | u) = u, u and v ~ U(0.5, 1)."""
-    u, v = rng.uniform(0.5, 1.0, size=(2, n))
-    y = (rng.uniform(size=n) < u).astype(int)
-    return np.column_stack([u, v]), y
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return load_iris(return_X_y=True)
-
-
-@pytest.fixture(scope="module")
-def digits_split():
-    X, y = load_digits(return_X_y=True)
-    return X[:1200], X[1200:], y[:1200]
 
 
 # -- 1. a NaN confidence is rejected ------------------------------------------
@@ -189,36 +75,6 @@ def test_semi_supervised_nan_rows_are_rejected(base, digits_split):
     # without a threshold the wrapper stays transparent
     clf.set_params(threshold=None)
     np.testing.assert_array_equal(clf.predict(X_test), clf.estimator_.predict(X_test))
-
-
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_cv_refuses_all_nan_out_of_fold_confidences(digits_split):
-    """Every out-of-fold confidence NaN: a ValueError, not threshold_=inf."""
-    X_train, _, y_train = digits_split
-    with pytest.raises(ValueError, match="Every out-of-fold confidence is NaN"):
-        SelectiveClassifierCV(LabelSpreading(), rejection_cost=0.3, cv=3).fit(
-            X_train, y_train
-        )
-
-
-@pytest.mark.parametrize(
-    "params",
-    [{"rejection_cost": 0.3}, {"target_coverage": 0.5}, {"scoring": "accuracy"}],
-)
-def test_cv_warns_on_some_nan_and_coverage_agrees_with_predict(params):
-    """Some NaN confidences: a warning, and coverage_ is what predict accepts."""
-    rng = np.random.default_rng(0)
-    p1 = rng.uniform(size=200)
-    X = np.column_stack([1 - p1, p1])
-    X[:30] = np.nan
-    y = (rng.uniform(size=200) < np.nan_to_num(p1, nan=0.5)).astype(int)
-    model = FrozenEstimator(ProbaColumns().fit(X, y))
-    with pytest.warns(UserWarning, match="30 of 200 out-of-fold confidences are NaN"):
-        clf = SelectiveClassifierCV(model, **params).fit(X, y)
-    accepted = clf.predict(X) != clf.reject_label_
-    assert not accepted[:30].any()
-    assert clf.coverage_ == pytest.approx(accepted.mean())
-    assert clf.coverage_ <= 170 / 200
 
 
 class OverflowingLogistic(DecisionFromColumn):
@@ -361,165 +217,10 @@ def test_ovr_svc_without_threshold_equals_svc_predict(n_classes):
 # -- 3. the holdout protocol keeps the certified model ------------------------
 
 
-def test_holdout_without_refit_returns_the_certified_model():
-    """cv=float, refit=False: one fit, and estimator_ is the model certified."""
-    X, y = _random_seed_data(400, np.random.default_rng(0))
-    _FITS.clear()
-    _PROBA_SEEDS.clear()
-    clf = SelectiveClassifierCV(
-        RandomSeedClassifier(), target_risk=0.2, cv=0.3, refit=False, random_state=0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GuaranteeWarning)  # an uninformative draw
-        clf.fit(X, y)
-    assert len(_FITS) == 1
-    assert set(_PROBA_SEEDS) == {clf.estimator_.seed_}
-    assert clf.estimator_.seed_ == _FITS[0]
-
-
-@pytest.mark.slow
-def test_holdout_guarantee_holds_with_an_unseeded_randomized_base():
-    """The returned model's true risk exceeds the target at most delta often."""
-    target, delta, n, reps = 0.1, 0.05, 1000, 600
-    rng = np.random.default_rng(0)
-    _SEED_SOURCE[0] = np.random.default_rng(1)
-    violations = 0
-    for _ in range(reps):
-        X, y = _random_seed_data(n, rng)
-        clf = SelectiveClassifierCV(
-            RandomSeedClassifier(),
-            target_risk=target,
-            delta=delta,
-            cv=0.5,
-            refit=False,
-            random_state=rng.integers(2**31),
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", GuaranteeWarning)
-            clf.fit(X, y)
-        t = clf.threshold_
-        if t >= 1:  # accepts (almost) nothing: no risk to violate
-            continue
-        # true selective risk of the returned model at t: errors happen
-        # with probability 1 - u, u ~ U(0.5, 1)
-        if clf.estimator_.informative_:
-            risk = (1 - max(t, 0.5)) / 2
-        else:
-            risk = 0.25  # v is independent of u
-        violations += risk > target
-    se = np.sqrt(delta * (1 - delta) / reps)
-    assert violations / reps <= delta + 3 * se
-
-
 # -- 4. label dtypes ------------------------------------------------------------
 
 
-def _label_cases():
-    bigs = np.array([2**53, 2**53 + 1, 2**64 - 1], dtype=np.uint64)
-    return {
-        "int8": np.array([-128, -1, 127], dtype=np.int8),
-        "uint64>2**53": bigs,
-        "bool": np.array([False, True, True]),
-        "categorical": pd.Categorical(["a", "b", "c"]),
-        "string": np.array(["low", "mid", "high"]),
-    }
-
-
-@pytest.mark.parametrize("case", list(_label_cases()))
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: SelectiveClassifier(LogisticRegression(), threshold=0.7),
-        lambda: SelectiveClassifierCV(LogisticRegression(), rejection_cost=0.3, cv=3),
-    ],
-    ids=["SelectiveClassifier", "SelectiveClassifierCV"],
-)
-def test_labels_keep_their_identity(case, make):
-    """Every class keeps its identity; the reject label is never a class."""
-    labels = _label_cases()[case]
-    X, y_index = make_classification(300, n_informative=4, n_classes=3, random_state=0)
-    y = (
-        labels[y_index]
-        if not isinstance(labels, pd.Categorical)
-        else pd.Series(labels[y_index])
-    )
-    clf = make().fit(X, y)
-    expected_classes = np.unique(np.asarray(y))
-    assert np.asarray(clf.classes_).tolist() == expected_classes.tolist()
-    assert clf.reject_label_ not in expected_classes.tolist()
-    y_pred = clf.predict(X)
-    rejected = np.array([v == clf.reject_label_ for v in y_pred.tolist()])
-    # rejected exactly where the confidence is below the threshold
-    threshold = getattr(clf, "threshold_", 0.7)
-    np.testing.assert_array_equal(rejected, clf.confidence_score(X) < threshold)
-    assert 0 < rejected.sum() < len(y_pred)
-    # accepted rows carry the base's prediction, value and type
-    base = clf.estimator_.predict(X)
-    assert y_pred[~rejected].tolist() == base[~rejected].tolist()
-    assert {type(v) for v in y_pred[~rejected].tolist()} == {
-        type(v) for v in base.tolist()
-    }
-
-
-def test_int8_reject_label_fits_the_prediction_dtype():
-    """int8 classes [-128, -1, 127]: the reject label -129 is held exactly."""
-    X, y_index = make_classification(300, n_informative=4, n_classes=3, random_state=0)
-    y = np.array([-128, -1, 127], dtype=np.int8)[y_index]
-    clf = SelectiveClassifier(LogisticRegression(), threshold=0.7).fit(X, y)
-    assert clf.reject_label_ == -129
-    y_pred = clf.predict(X)
-    assert np.can_cast(np.int8, y_pred.dtype)
-    assert set(np.unique(y_pred).tolist()) <= {-129, -128, -1, 127}
-
-
-def test_bool_labels_come_back_as_bools():
-    """Bool labels: an object array of True/False and the reject label -1."""
-    X, y_index = make_classification(200, random_state=0)
-    clf = SelectiveClassifier(LogisticRegression(), threshold=0.9)
-    y_pred = clf.fit(X, y_index == 1).predict(X)
-    assert y_pred.dtype == object
-    accepted = [v for v in y_pred.tolist() if v is not clf.reject_label_]
-    assert accepted and all(isinstance(v, bool) for v in accepted)
-    assert clf.reject_label_ == -1 and not isinstance(clf.reject_label_, bool)
-
-
 # -- 5. metrics refuse mixed label kinds ---------------------------------------
-
-MIXED = "Mix of label input types"
-
-
-def test_selective_risk_refuses_string_truth_and_number_predictions():
-    """The issue's example: strings in y_true, numbers in y_pred."""
-    y_true = pd.Series(["0", "1", "1", "0"])
-    y_pred = np.array([0, 1, -1, 0])
-    with pytest.raises(ValueError, match=MIXED):
-        selective_risk_score(y_true, y_pred, reject_label=-1)
-    with pytest.raises(ValueError, match=MIXED):
-        aurc_score(y_true, y_pred, np.array([0.9, 0.8, 0.1, 0.7]))
-
-
-@pytest.mark.parametrize(
-    "metric",
-    [
-        aurc_score,
-        augrc_score,
-        e_aurc_score,
-        risk_coverage_curve,
-        lambda *a: coverage_at_risk(*a, 0.1),
-        lambda *a: risk_at_coverage(*a, 0.5),
-    ],
-)
-@pytest.mark.parametrize("strings_in", ["y_true", "y_pred"])
-def test_curve_metrics_refuse_numpy_strings_with_numbers(metric, strings_in):
-    """numpy <U strings against numbers: a clear ValueError, no UFuncTypeError."""
-    strings = np.array(["a", "b", "a", "b"])
-    numbers = np.array([0, 1, 0, 1])
-    confidence = np.array([0.9, 0.8, 0.7, 0.6])
-    y_true, y_pred = (
-        (strings, numbers) if strings_in == "y_true" else (numbers, strings)
-    )
-    with pytest.raises(ValueError, match=MIXED):
-        metric(y_true, y_pred, confidence)
 
 
 # -- 6. bases whose methods appear at fit --------------------------------------
@@ -607,267 +308,16 @@ def _lr():
     return LogisticRegression(max_iter=1000)
 
 
-def test_target_coverage_grid_above_every_confidence_errors(iris):
-    """A user grid that accepts too little: a ValueError saying what to add."""
-    X, y = iris
-    clf = SelectiveClassifierCV(_lr(), target_coverage=0.8, thresholds=[1.5, 2.0])
-    with pytest.raises(ValueError, match="Add lower candidate thresholds"):
-        clf.fit(X, y)
-
-
-@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"rejection_cost": 0.2},
-        {"target_coverage": 0.8},
-        {"target_risk": 0.1},
-        {"scoring": "accuracy"},
-    ],
-)
-def test_empty_grid_errors(params, iris):
-    """thresholds=[]: a ValueError naming the fix, for every objective."""
-    X, y = iris
-    with pytest.raises(ValueError, match="thresholds must be a non-empty"):
-        SelectiveClassifierCV(_lr(), thresholds=[], **params).fit(X, y)
-
-
-@pytest.mark.parametrize("binary", [True, False])
-@pytest.mark.parametrize("scoring", ["roc_auc", "neg_log_loss"])
-def test_scoring_of_probabilities_errors(scoring, binary, iris):
-    """A scorer of predict_proba/decision_function cannot choose a threshold."""
-    X, y = iris
-    if binary:
-        X, y = X[y < 2], y[y < 2]
-    elif scoring == "roc_auc":
-        scoring = "roc_auc_ovr"
-    with pytest.raises(
-        ValueError, match="scores (predict_proba|decision_function), which does not"
-    ) as error:
-        SelectiveClassifierCV(_lr(), scoring=scoring).fit(X, y)
-    assert "_FixedPredictions" not in str(error.value)
-
-
-@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"rejection_cost": 0.2},
-        {"target_coverage": 0.9},
-        {"scoring": "accuracy"},
-        {"target_risk": 0.1, "method": "ltt"},
-    ],
-)
-def test_user_grid_is_exactly_the_candidates(params, iris):
-    """A grid of 11 values: exactly those 11 thresholds in cv_results_."""
-    X, y = iris
-    grid = np.linspace(0.3, 0.99, 11)
-    clf = SelectiveClassifierCV(
-        _lr(), thresholds=grid, store_cv_results=True, **params
-    ).fit(X, y)
-    np.testing.assert_array_equal(clf.cv_results_["thresholds"], grid)
-    assert clf.threshold_ in grid
-
-
-@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"rejection_cost": 1.0},
-        {"target_coverage": 1.0},
-        {"scoring": "accuracy"},
-        {"target_risk": 0.9},
-        {"target_risk": 0.9, "method": "ltt"},
-        {"target_risk": 0.9, "method": "sgr"},
-    ],
-)
-def test_accept_everything_is_minus_inf_for_every_objective(params, iris):
-    """thresholds='auto': accepting every sample is threshold_ = -inf."""
-    X, y = iris
-    clf = SelectiveClassifierCV(_lr(), store_cv_results=True, **params).fit(X, y)
-    assert clf.coverage_ == 1.0
-    assert clf.threshold_ == -np.inf
-    assert clf.cv_results_["thresholds"][0] == -np.inf
-    # a new sample less confident than every calibration one is accepted
-    assert (clf.predict(X) != clf.reject_label_).all()
-
-
 # -- 9. negative sample weights ------------------------------------------------
-
-
-def test_negative_sample_weight_is_refused(iris):
-    """SelectiveClassifierCV refuses a negative weight, as the metrics do."""
-    X, y = iris
-    weight = np.ones(len(y))
-    weight[3] = -1.0
-    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
-        SelectiveClassifierCV(_lr(), rejection_cost=0.2).fit(X, y, sample_weight=weight)
 
 
 # -- 10. the display of a search, a frozen model, oracle_kw --------------------
 
 
-@pytest.fixture(scope="module")
-def entropy_search(iris):
-    X, y = iris
-    search = GridSearchCV(
-        SelectiveClassifier(_lr(), confidence="entropy"),
-        {"threshold": [0.6, 0.8]},
-        cv=3,
-    )
-    return search.fit(X, y)
-
-
-def test_display_of_search_draws_the_entropy_curve(entropy_search, iris):
-    """from_estimator(GridSearchCV(...)): the best model's entropy curve and point."""
-    pytest.importorskip("matplotlib")
-    X, y = iris
-    best = entropy_search.best_estimator_
-    display = RiskCoverageDisplay.from_estimator(entropy_search, X, y)
-    y_base = best.estimator_.predict(X)
-    coverage, risk, _ = risk_coverage_curve(y, y_base, best.confidence_score(X))
-    np.testing.assert_allclose(display.coverage, coverage)
-    np.testing.assert_allclose(display.risk, risk)
-    # not the top-probability curve
-    top = best.estimator_.predict_proba(X).max(axis=1)
-    _, top_risk, _ = risk_coverage_curve(y, y_base, top)
-    assert top_risk.shape != risk.shape or not np.allclose(top_risk, risk)
-    # the operating point of the best threshold
-    accepted = best.predict(X) != best.reject_label_
-    assert display.operating_point == pytest.approx(
-        (accepted.mean(), (y_base[accepted] != y[accepted]).mean())
-    )
-    assert display.threshold == best.threshold
-
-
-def test_display_of_search_over_linear_svc(iris):
-    """A search over SelectiveClassifier(LinearSVC()) is displayed."""
-    pytest.importorskip("matplotlib")
-    X, y = iris
-    search = GridSearchCV(
-        SelectiveClassifier(LinearSVC()), {"threshold": [0.0, 0.5]}, cv=3
-    ).fit(X, y)
-    display = RiskCoverageDisplay.from_estimator(search, X, y)
-    best = search.best_estimator_
-    accepted = best.predict(X) != best.reject_label_
-    assert display.operating_point[0] == pytest.approx(accepted.mean())
-
-
-def test_display_of_frozen_selective_classifier(entropy_search, iris):
-    """FrozenEstimator(selective classifier): the same curve and point."""
-    pytest.importorskip("matplotlib")
-    X, y = iris
-    best = entropy_search.best_estimator_
-    frozen = RiskCoverageDisplay.from_estimator(FrozenEstimator(best), X, y)
-    direct = RiskCoverageDisplay.from_estimator(best, X, y)
-    np.testing.assert_allclose(frozen.coverage, direct.coverage)
-    assert frozen.operating_point == direct.operating_point
-
-
-def test_oracle_kw_styles_the_oracle_line(entropy_search, iris):
-    """oracle_kw reaches the oracle line and only it."""
-    pytest.importorskip("matplotlib")
-    X, y = iris
-    display = RiskCoverageDisplay.from_estimator(
-        entropy_search,
-        X,
-        y,
-        plot_oracle=True,
-        oracle_kw={"color": "red", "linestyle": ":"},
-    )
-    assert display.oracle_line_.get_color() == "red"
-    assert display.oracle_line_.get_linestyle() == ":"
-    assert display.line_.get_color() != "red"
-
-
 # -- 11. a threshold per class as a mapping ------------------------------------
 
 
-@pytest.fixture(scope="module")
-def high_low():
-    X, y = make_classification(200, random_state=0)
-    return X, np.array(["low", "high"])[y]
-
-
-def test_mapping_threshold_equals_the_array_in_classes_order(high_low):
-    """{"high": 0.7, "low": 0.6} is [0.7, 0.6] with classes_ ['high', 'low']."""
-    X, y = high_low
-    mapped = SelectiveClassifier(_lr(), threshold={"low": 0.6, "high": 0.7})
-    y_mapped = mapped.fit(X, y).predict(X)
-    assert mapped.classes_.tolist() == ["high", "low"]
-    y_array = SelectiveClassifier(_lr(), threshold=[0.7, 0.6]).fit(X, y).predict(X)
-    np.testing.assert_array_equal(y_mapped, y_array)
-    # the hand-computed rule: the predicted class's own threshold
-    proba = mapped.estimator_.predict_proba(X)
-    limit = np.array([0.7, 0.6])[proba.argmax(axis=1)]
-    np.testing.assert_array_equal(y_mapped == "rejected", proba.max(axis=1) < limit)
-    assert (y_mapped == "rejected").any()
-
-
-@pytest.mark.parametrize(
-    "threshold, match",
-    [
-        ({"high": 0.7}, "no entry for class 'low'"),
-        ({"high": 0.7, "low": 0.6, "mid": 0.5}, r"names \['mid'\], which are not"),
-    ],
-)
-def test_mapping_threshold_with_unknown_or_missing_class_errors(
-    threshold, match, high_low
-):
-    """A mapping must name every class, and only classes."""
-    X, y = high_low
-    with pytest.raises(ValueError, match=match):
-        SelectiveClassifier(_lr(), threshold=threshold).fit(X, y)
-
-
 # -- 12. smaller items ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: SelectiveClassifier(_lr(), threshold=True),
-        lambda: SelectiveClassifier(_lr(), threshold=0.7, rejection_cost=True),
-        lambda: SelectiveClassifierCV(_lr(), rejection_cost=True),
-        lambda: SelectiveClassifierCV(_lr(), target_coverage=True),
-    ],
-)
-def test_booleans_are_not_numbers(make, iris):
-    """threshold / rejection_cost / target_coverage = True are refused."""
-    X, y = iris
-    with pytest.raises(ValueError, match="is a boolean"):
-        make().fit(X, y)
-
-
-def test_string_threshold_set_after_fit_errors_at_predict(iris):
-    """set_params(threshold="0.5") after fit: a clear error at predict."""
-    X, y = iris
-    clf = SelectiveClassifier(_lr(), threshold=0.7).fit(X, y)
-    clf.set_params(threshold="0.5")
-    with pytest.raises(ValueError, match="threshold='0.5' is not a number"):
-        clf.predict(X)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: SelectiveClassifier(_lr(), threshold=0.9),
-        lambda: SelectiveClassifierCV(_lr(), rejection_cost=0.05),
-    ],
-)
-def test_reject_label_changed_after_fit_takes_effect(make, iris):
-    """set_params(reject_label=-7) after fit: predict uses -7, no refit."""
-    X, y = iris
-    clf = make().fit(X, y)
-    before = clf.predict(X)
-    assert (before == -1).any()
-    clf.set_params(reject_label=-7)
-    assert clf.reject_label_ == -7
-    after = clf.predict(X)
-    np.testing.assert_array_equal(after == -7, before == -1)
-    clf.set_params(reject_label=2)  # a class
-    with pytest.raises(ValueError, match="is one of the classes"):
-        clf.predict(X)
 
 
 @pytest.mark.parametrize("n_classes", [3, 10, 50])
@@ -887,59 +337,6 @@ def test_entropy_is_bitwise_identical_for_c_and_fortran_order(n_classes):
         clf.predict(np.ascontiguousarray(proba)),
         clf.predict(np.asfortranarray(proba)),
     )
-
-
-def test_target_coverage_rejecting_one_rank_gives_the_lowest_confidence():
-    """k = floor((1 - rho)(n + 1)) = 1: threshold_ is the smallest confidence."""
-    rng = np.random.default_rng(0)
-    p1 = rng.uniform(size=100)
-    X = np.column_stack([1 - p1, p1])
-    y = (rng.uniform(size=100) < p1).astype(int)
-    model = FrozenEstimator(ProbaColumns().fit(X, y))
-    clf = SelectiveClassifierCV(model, target_coverage=0.99).fit(X, y)  # k = 1
-    assert clf.threshold_ == X.max(axis=1).min()
-    assert clf.coverage_ == 1.0
-    rho0 = SelectiveClassifierCV(model, target_coverage=0.995).fit(X, y)  # k = 0
-    assert rho0.threshold_ == -np.inf
-
-
-@pytest.mark.parametrize("threshold", [[0.5], np.nan, float("nan"), True])
-def test_display_threshold_must_be_one_real_number(threshold):
-    """from_predictions(threshold=[0.5] / nan / True): a clear ValueError."""
-    pytest.importorskip("matplotlib")
-    y = np.array([0, 1, 1, 0])
-    with pytest.raises(ValueError, match="cannot be marked: pass one real number"):
-        RiskCoverageDisplay.from_predictions(
-            y,
-            np.array([0, 1, 0, 0]),
-            np.array([0.9, 0.8, 0.7, 0.6]),
-            threshold=threshold,
-        )
-
-
-def test_huge_weights_give_the_unit_weight_aurc():
-    """Weights of 1e308 give a finite AURC equal to the unweighted one."""
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, size=200)
-    confidence = rng.uniform(size=200)
-    y_pred = np.where(rng.uniform(size=200) < confidence, y, 1 - y)
-    huge = aurc_score(y, y_pred, confidence, sample_weight=np.full(200, 1e308))
-    unit = aurc_score(y, y_pred, confidence)
-    assert np.isfinite(huge)
-    assert huge == pytest.approx(unit, rel=1e-12)
-
-
-def test_one_vs_rest_loses_the_rejections():
-    """Inside OneVsRestClassifier the rejections are lost (SelectiveClassifier's
-    Notes): the binary selective classifiers reject, OvR still predicts a
-    training class for every row from their scores."""
-    from sklearn.multiclass import OneVsRestClassifier
-
-    X, y = load_iris(return_X_y=True)
-    base = make_pipeline(StandardScaler(), LogisticRegression())
-    ovr = OneVsRestClassifier(SelectiveClassifier(base, threshold=0.99)).fit(X, y)
-    assert any((binary.predict(X) == -1).any() for binary in ovr.estimators_)
-    assert set(ovr.predict(X)) == {0, 1, 2}
 
 
 # -- property: predict against a plain numpy computation -----------------------

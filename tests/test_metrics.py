@@ -9,6 +9,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -1039,3 +1040,55 @@ def test_missing_reject_label_says_what_to_pass(metric, args):
         metric(*args)
     with pytest.raises(TypeError, match="passed by keyword"):
         metric(*args, -1)
+
+
+# -- mixed label kinds, huge weights (from test_decision) --------------------
+
+
+MIXED = "Mix of label input types"
+
+
+def test_selective_risk_refuses_string_truth_and_number_predictions():
+    """The issue's example: strings in y_true, numbers in y_pred."""
+    y_true = pd.Series(["0", "1", "1", "0"])
+    y_pred = np.array([0, 1, -1, 0])
+    with pytest.raises(ValueError, match=MIXED):
+        selective_risk_score(y_true, y_pred, reject_label=-1)
+    with pytest.raises(ValueError, match=MIXED):
+        aurc_score(y_true, y_pred, np.array([0.9, 0.8, 0.1, 0.7]))
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        aurc_score,
+        augrc_score,
+        e_aurc_score,
+        risk_coverage_curve,
+        lambda *a: coverage_at_risk(*a, 0.1),
+        lambda *a: risk_at_coverage(*a, 0.5),
+    ],
+)
+@pytest.mark.parametrize("strings_in", ["y_true", "y_pred"])
+def test_curve_metrics_refuse_numpy_strings_with_numbers(metric, strings_in):
+    """numpy <U strings against numbers: a clear ValueError, no UFuncTypeError."""
+    strings = np.array(["a", "b", "a", "b"])
+    numbers = np.array([0, 1, 0, 1])
+    confidence = np.array([0.9, 0.8, 0.7, 0.6])
+    y_true, y_pred = (
+        (strings, numbers) if strings_in == "y_true" else (numbers, strings)
+    )
+    with pytest.raises(ValueError, match=MIXED):
+        metric(y_true, y_pred, confidence)
+
+
+def test_huge_weights_give_the_unit_weight_aurc():
+    """Weights of 1e308 give a finite AURC equal to the unweighted one."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=200)
+    confidence = rng.uniform(size=200)
+    y_pred = np.where(rng.uniform(size=200) < confidence, y, 1 - y)
+    huge = aurc_score(y, y_pred, confidence, sample_weight=np.full(200, 1e308))
+    unit = aurc_score(y, y_pred, confidence)
+    assert np.isfinite(huge)
+    assert huge == pytest.approx(unit, rel=1e-12)

@@ -27,7 +27,7 @@ from selective_clf import (
 )
 from selective_clf.metrics import selective_classification_report
 
-from ._helpers import ProbaFromColumns
+from ._helpers import ProbaColumns
 
 THRESHOLD = 0.6
 FAR = 20.0
@@ -160,7 +160,7 @@ def test_rejection_reason_hand_computed():
         ]
     )
     clf = SelectiveClassifier(
-        ProbaFromColumns(), threshold=THRESHOLD, novelty_detector=ColumnOutlier()
+        ProbaColumns(), threshold=THRESHOLD, novelty_detector=ColumnOutlier()
     ).fit(X, [0, 1, 0, 1])
     reason = clf.rejection_reason(X)
     np.testing.assert_array_equal(

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
 
 from selective_clf import RiskCoverageDisplay, SelectiveClassifier
 from selective_clf.metrics import aurc_score, risk_coverage_curve
@@ -123,8 +125,6 @@ def test_from_predictions_threshold_marker():
 
 def test_estimator_without_confidence_errors():
     """A model with neither confidence_score nor predict_proba is refused."""
-    from sklearn.svm import LinearSVC
-
     X, y = load_digits(return_X_y=True)
     svc = LinearSVC().fit(StandardScaler().fit_transform(X[:200]), y[:200])
     with pytest.raises(ValueError, match="wrap it in SelectiveClassifier"):
@@ -148,3 +148,93 @@ def test_package_imports_and_plot_errors_without_matplotlib():
     ).stdout
     assert "pip install matplotlib" in out
     assert "pip install '.[plot]'" in out
+
+
+# -- the display of a search, a frozen model, oracle_kw (from test_decision) -
+
+
+@pytest.fixture(scope="module")
+def entropy_search(iris):
+    X, y = iris
+    search = GridSearchCV(
+        SelectiveClassifier(LogisticRegression(max_iter=1000), confidence="entropy"),
+        {"threshold": [0.6, 0.8]},
+        cv=3,
+    )
+    return search.fit(X, y)
+
+
+def test_display_of_search_draws_the_entropy_curve(entropy_search, iris):
+    """from_estimator(GridSearchCV(...)): the best model's entropy curve and point."""
+    pytest.importorskip("matplotlib")
+    X, y = iris
+    best = entropy_search.best_estimator_
+    display = RiskCoverageDisplay.from_estimator(entropy_search, X, y)
+    y_base = best.estimator_.predict(X)
+    coverage, risk, _ = risk_coverage_curve(y, y_base, best.confidence_score(X))
+    np.testing.assert_allclose(display.coverage, coverage)
+    np.testing.assert_allclose(display.risk, risk)
+    # not the top-probability curve
+    top = best.estimator_.predict_proba(X).max(axis=1)
+    _, top_risk, _ = risk_coverage_curve(y, y_base, top)
+    assert top_risk.shape != risk.shape or not np.allclose(top_risk, risk)
+    # the operating point of the best threshold
+    accepted = best.predict(X) != best.reject_label_
+    assert display.operating_point == pytest.approx(
+        (accepted.mean(), (y_base[accepted] != y[accepted]).mean())
+    )
+    assert display.threshold == best.threshold
+
+
+def test_display_of_search_over_linear_svc(iris):
+    """A search over SelectiveClassifier(LinearSVC()) is displayed."""
+    pytest.importorskip("matplotlib")
+    X, y = iris
+    search = GridSearchCV(
+        SelectiveClassifier(LinearSVC()), {"threshold": [0.0, 0.5]}, cv=3
+    ).fit(X, y)
+    display = RiskCoverageDisplay.from_estimator(search, X, y)
+    best = search.best_estimator_
+    accepted = best.predict(X) != best.reject_label_
+    assert display.operating_point[0] == pytest.approx(accepted.mean())
+
+
+def test_display_of_frozen_selective_classifier(entropy_search, iris):
+    """FrozenEstimator(selective classifier): the same curve and point."""
+    pytest.importorskip("matplotlib")
+    X, y = iris
+    best = entropy_search.best_estimator_
+    frozen = RiskCoverageDisplay.from_estimator(FrozenEstimator(best), X, y)
+    direct = RiskCoverageDisplay.from_estimator(best, X, y)
+    np.testing.assert_allclose(frozen.coverage, direct.coverage)
+    assert frozen.operating_point == direct.operating_point
+
+
+def test_oracle_kw_styles_the_oracle_line(entropy_search, iris):
+    """oracle_kw reaches the oracle line and only it."""
+    pytest.importorskip("matplotlib")
+    X, y = iris
+    display = RiskCoverageDisplay.from_estimator(
+        entropy_search,
+        X,
+        y,
+        plot_oracle=True,
+        oracle_kw={"color": "red", "linestyle": ":"},
+    )
+    assert display.oracle_line_.get_color() == "red"
+    assert display.oracle_line_.get_linestyle() == ":"
+    assert display.line_.get_color() != "red"
+
+
+@pytest.mark.parametrize("threshold", [[0.5], np.nan, float("nan"), True])
+def test_display_threshold_must_be_one_real_number(threshold):
+    """from_predictions(threshold=[0.5] / nan / True): a clear ValueError."""
+    pytest.importorskip("matplotlib")
+    y = np.array([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="cannot be marked: pass one real number"):
+        RiskCoverageDisplay.from_predictions(
+            y,
+            np.array([0, 1, 0, 0]),
+            np.array([0.9, 0.8, 0.7, 0.6]),
+            threshold=threshold,
+        )

@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import config_context
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -11,6 +11,7 @@ from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.semi_supervised import LabelSpreading
 
 from selective_clf import GuaranteeWarning, SelectiveClassifier, SelectiveClassifierCV
 from selective_clf.certify import (
@@ -20,7 +21,7 @@ from selective_clf.certify import (
     select_threshold_sgr,
 )
 
-from ._helpers import ProbaFromColumns
+from ._helpers import ProbaColumns
 
 
 def _frozen_oracle(n, seed, n_decimals=2):
@@ -29,12 +30,12 @@ def _frozen_oracle(n, seed, n_decimals=2):
     p1 = np.round(rng.uniform(size=n), n_decimals)
     y = (rng.uniform(size=n) < p1).astype(int)
     X = np.column_stack([1 - p1, p1])
-    model = FrozenEstimator(ProbaFromColumns().fit(X, [0, 1]))
+    model = FrozenEstimator(ProbaColumns().fit(X, [0, 1]))
     return X, y, model
 
 
 def _oof(X, y):
-    """Confidence and errors of the ProbaFromColumns model on (X, y)."""
+    """Confidence and errors of the ProbaColumns model on (X, y)."""
     confidence = X.max(axis=1)
     errors = X.argmax(axis=1) != y
     return confidence, errors
@@ -207,7 +208,7 @@ def test_conformal_coverage_holds_on_new_samples():
         p1 = rng.uniform(size=n + 2000)
         X = np.column_stack([1 - p1, p1])
         y = (rng.uniform(size=n + 2000) < p1).astype(int)
-        model = FrozenEstimator(ProbaFromColumns().fit(X[:2], [0, 1]))
+        model = FrozenEstimator(ProbaColumns().fit(X[:2], [0, 1]))
         clf = SelectiveClassifierCV(model, target_coverage=rho).fit(X[:n], y[:n])
         rates.append(np.mean(X[n:].max(axis=1) < clf.threshold_))
     mc_error = 3 * np.std(rates) / np.sqrt(reps)
@@ -228,7 +229,7 @@ def test_target_risk_guarantee_holds_in_simulation(method):
         p1 = rng.uniform(size=m)
         X = np.column_stack([1 - p1, p1])
         y = (rng.uniform(size=m) < p1).astype(int)
-        model = FrozenEstimator(ProbaFromColumns().fit(X[:2], [0, 1]))
+        model = FrozenEstimator(ProbaColumns().fit(X[:2], [0, 1]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GuaranteeWarning)
             clf = SelectiveClassifierCV(
@@ -460,3 +461,260 @@ def test_class_missing_from_a_training_fold_warns_naming_it():
         UserWarning, match=r"split 0: \[0\]; split 1: \[1\]; split 2: \[2\]"
     ):
         clf.fit(X, y)
+
+
+# -- NaN confidences, the holdout protocol, grids, objectives, weights -----------
+
+
+# Records of RandomSeedClassifier: one entry per fit, and the seed of every
+# model that computed probabilities.
+_FITS = []
+_PROBA_SEEDS = []
+# Where an unseeded RandomSeedClassifier draws its seed: a generator shared by
+# every fit (as the global RNG of random_state=None), reset by the tests.
+_SEED_SOURCE = [np.random.default_rng(0)]
+
+
+class RandomSeedClassifier(ClassifierMixin, BaseEstimator):
+    """An unseeded randomized classifier, as ExtraTrees with random_state=None.
+
+    X has two columns in [0.5, 1]: ``u`` is the probability of class 1 and
+    ``v`` is noise. ``fit`` draws a seed; an odd seed makes the model
+    informative (its probability of class 1 is ``u``), an even one makes it
+    a noise model (``v``). Either way it predicts class 1.
+    """
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        rng = (
+            _SEED_SOURCE[0]
+            if self.random_state is None
+            else np.random.default_rng(self.random_state)
+        )
+        self.seed_ = int(rng.integers(2**31 - 1))
+        _FITS.append(self.seed_)
+        return self
+
+    @property
+    def informative_(self):
+        return self.seed_ % 2 == 1
+
+    def predict_proba(self, X):
+        X = np.asarray(X, dtype=float)
+        _PROBA_SEEDS.append(self.seed_)
+        p1 = X[:, 0] if self.informative_ else X[:, 1]
+        return np.column_stack([1 - p1, p1])
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _random_seed_data(n, rng):
+    """(u, v) features and labels with P(y = 1 | u) = u, u and v ~ U(0.5, 1)."""
+    u, v = rng.uniform(0.5, 1.0, size=(2, n))
+    y = (rng.uniform(size=n) < u).astype(int)
+    return np.column_stack([u, v]), y
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_cv_refuses_all_nan_out_of_fold_confidences(digits_split):
+    """Every out-of-fold confidence NaN: a ValueError, not threshold_=inf."""
+    X_train, _, y_train = digits_split
+    with pytest.raises(ValueError, match="Every out-of-fold confidence is NaN"):
+        SelectiveClassifierCV(LabelSpreading(), rejection_cost=0.3, cv=3).fit(
+            X_train, y_train
+        )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"rejection_cost": 0.3}, {"target_coverage": 0.5}, {"scoring": "accuracy"}],
+)
+def test_cv_warns_on_some_nan_and_coverage_agrees_with_predict(params):
+    """Some NaN confidences: a warning, and coverage_ is what predict accepts."""
+    rng = np.random.default_rng(0)
+    p1 = rng.uniform(size=200)
+    X = np.column_stack([1 - p1, p1])
+    X[:30] = np.nan
+    y = (rng.uniform(size=200) < np.nan_to_num(p1, nan=0.5)).astype(int)
+    model = FrozenEstimator(ProbaColumns().fit(X, y))
+    with pytest.warns(UserWarning, match="30 of 200 out-of-fold confidences are NaN"):
+        clf = SelectiveClassifierCV(model, **params).fit(X, y)
+    accepted = clf.predict(X) != clf.reject_label_
+    assert not accepted[:30].any()
+    assert clf.coverage_ == pytest.approx(accepted.mean())
+    assert clf.coverage_ <= 170 / 200
+
+
+def test_holdout_without_refit_returns_the_certified_model():
+    """cv=float, refit=False: one fit, and estimator_ is the model certified."""
+    X, y = _random_seed_data(400, np.random.default_rng(0))
+    _FITS.clear()
+    _PROBA_SEEDS.clear()
+    clf = SelectiveClassifierCV(
+        RandomSeedClassifier(), target_risk=0.2, cv=0.3, refit=False, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GuaranteeWarning)  # an uninformative draw
+        clf.fit(X, y)
+    assert len(_FITS) == 1
+    assert set(_PROBA_SEEDS) == {clf.estimator_.seed_}
+    assert clf.estimator_.seed_ == _FITS[0]
+
+
+@pytest.mark.slow
+def test_holdout_guarantee_holds_with_an_unseeded_randomized_base():
+    """The returned model's true risk exceeds the target at most delta often."""
+    target, delta, n, reps = 0.1, 0.05, 1000, 600
+    rng = np.random.default_rng(0)
+    _SEED_SOURCE[0] = np.random.default_rng(1)
+    violations = 0
+    for _ in range(reps):
+        X, y = _random_seed_data(n, rng)
+        clf = SelectiveClassifierCV(
+            RandomSeedClassifier(),
+            target_risk=target,
+            delta=delta,
+            cv=0.5,
+            refit=False,
+            random_state=rng.integers(2**31),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf.fit(X, y)
+        t = clf.threshold_
+        if t >= 1:  # accepts (almost) nothing: no risk to violate
+            continue
+        # true selective risk of the returned model at t: errors happen
+        # with probability 1 - u, u ~ U(0.5, 1)
+        if clf.estimator_.informative_:
+            risk = (1 - max(t, 0.5)) / 2
+        else:
+            risk = 0.25  # v is independent of u
+        violations += risk > target
+    se = np.sqrt(delta * (1 - delta) / reps)
+    assert violations / reps <= delta + 3 * se
+
+
+def test_target_coverage_grid_above_every_confidence_errors(iris):
+    """A user grid that accepts too little: a ValueError saying what to add."""
+    X, y = iris
+    clf = SelectiveClassifierCV(
+        LogisticRegression(max_iter=1000), target_coverage=0.8, thresholds=[1.5, 2.0]
+    )
+    with pytest.raises(ValueError, match="Add lower candidate thresholds"):
+        clf.fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rejection_cost": 0.2},
+        {"target_coverage": 0.8},
+        {"target_risk": 0.1},
+        {"scoring": "accuracy"},
+    ],
+)
+def test_empty_grid_errors(params, iris):
+    """thresholds=[]: a ValueError naming the fix, for every objective."""
+    X, y = iris
+    with pytest.raises(ValueError, match="thresholds must be a non-empty"):
+        SelectiveClassifierCV(
+            LogisticRegression(max_iter=1000), thresholds=[], **params
+        ).fit(X, y)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("scoring", ["roc_auc", "neg_log_loss"])
+def test_scoring_of_probabilities_errors(scoring, binary, iris):
+    """A scorer of predict_proba/decision_function cannot choose a threshold."""
+    X, y = iris
+    if binary:
+        X, y = X[y < 2], y[y < 2]
+    elif scoring == "roc_auc":
+        scoring = "roc_auc_ovr"
+    with pytest.raises(
+        ValueError, match="scores (predict_proba|decision_function), which does not"
+    ) as error:
+        SelectiveClassifierCV(LogisticRegression(max_iter=1000), scoring=scoring).fit(
+            X, y
+        )
+    assert "_FixedPredictions" not in str(error.value)
+
+
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rejection_cost": 0.2},
+        {"target_coverage": 0.9},
+        {"scoring": "accuracy"},
+        {"target_risk": 0.1, "method": "ltt"},
+    ],
+)
+def test_user_grid_is_exactly_the_candidates(params, iris):
+    """A grid of 11 values: exactly those 11 thresholds in cv_results_."""
+    X, y = iris
+    grid = np.linspace(0.3, 0.99, 11)
+    clf = SelectiveClassifierCV(
+        LogisticRegression(max_iter=1000),
+        thresholds=grid,
+        store_cv_results=True,
+        **params,
+    ).fit(X, y)
+    np.testing.assert_array_equal(clf.cv_results_["thresholds"], grid)
+    assert clf.threshold_ in grid
+
+
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rejection_cost": 1.0},
+        {"target_coverage": 1.0},
+        {"scoring": "accuracy"},
+        {"target_risk": 0.9},
+        {"target_risk": 0.9, "method": "ltt"},
+        {"target_risk": 0.9, "method": "sgr"},
+    ],
+)
+def test_accept_everything_is_minus_inf_for_every_objective(params, iris):
+    """thresholds='auto': accepting every sample is threshold_ = -inf."""
+    X, y = iris
+    clf = SelectiveClassifierCV(
+        LogisticRegression(max_iter=1000), store_cv_results=True, **params
+    ).fit(X, y)
+    assert clf.coverage_ == 1.0
+    assert clf.threshold_ == -np.inf
+    assert clf.cv_results_["thresholds"][0] == -np.inf
+    # a new sample less confident than every calibration one is accepted
+    assert (clf.predict(X) != clf.reject_label_).all()
+
+
+def test_negative_sample_weight_is_refused(iris):
+    """SelectiveClassifierCV refuses a negative weight, as the metrics do."""
+    X, y = iris
+    weight = np.ones(len(y))
+    weight[3] = -1.0
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        SelectiveClassifierCV(
+            LogisticRegression(max_iter=1000), rejection_cost=0.2
+        ).fit(X, y, sample_weight=weight)
+
+
+def test_target_coverage_rejecting_one_rank_gives_the_lowest_confidence():
+    """k = floor((1 - rho)(n + 1)) = 1: threshold_ is the smallest confidence."""
+    rng = np.random.default_rng(0)
+    p1 = rng.uniform(size=100)
+    X = np.column_stack([1 - p1, p1])
+    y = (rng.uniform(size=100) < p1).astype(int)
+    model = FrozenEstimator(ProbaColumns().fit(X, y))
+    clf = SelectiveClassifierCV(model, target_coverage=0.99).fit(X, y)  # k = 1
+    assert clf.threshold_ == X.max(axis=1).min()
+    assert clf.coverage_ == 1.0
+    rho0 = SelectiveClassifierCV(model, target_coverage=0.995).fit(X, y)  # k = 0
+    assert rho0.threshold_ == -np.inf
