@@ -219,7 +219,7 @@ def _numbers(text):
     return np.array([float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)])
 
 
-def test_cli_page_shows_the_output_of_the_demo(tmp_path):
+def test_cli_page_shows_the_output_of_the_demo(tmp_path, monkeypatch, capsys):
     """The output block of the CLI page is what `python -m selective_clf demo`
     prints: the same lines, layout and words; the same numbers up to the small
     drift between versions the page warns of (6b9dc6b showed thresholds on the
@@ -228,14 +228,10 @@ def test_cli_page_shows_the_output_of_the_demo(tmp_path):
     commands = [body for kind, body in blocks if kind == "bash"]
     assert commands[0].endswith("python -m selective_clf demo")
     shown = next(body for kind, body in blocks if kind == "text")
-    result = subprocess.run(
-        [sys.executable, "-m", "selective_clf", "demo"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=True,
-    )
-    printed = "\n".join(line.rstrip() for line in result.stdout.strip().splitlines())
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    stdout = capsys.readouterr().out
+    printed = "\n".join(line.rstrip() for line in stdout.strip().splitlines())
     shown = "\n".join(line.rstrip() for line in shown.splitlines())
     assert _mask_numbers(printed) == _mask_numbers(shown)
     # decimals (coverages, risks, AURC) within 0.01, counts within 5% or 3
@@ -246,7 +242,7 @@ def test_cli_page_shows_the_output_of_the_demo(tmp_path):
     assert (tmp_path / "risk_coverage.png").stat().st_size > 10_000
 
 
-def test_cli_page_commands_run(tmp_path):
+def test_cli_page_commands_run(tmp_path, monkeypatch, capsys):
     """Every demo command of the page runs (a CSV of the shape it names)."""
     blocks = _text_blocks(CLI_PAGE)
     commands = [
@@ -262,12 +258,14 @@ def test_cli_page_commands_run(tmp_path):
         for a, b in rng.normal(size=(100, 2))
     ]
     (tmp_path / "measurements.csv").write_text("\n".join(rows) + "\n")
+    monkeypatch.chdir(tmp_path)
+    # in this process: the entry point itself is run once, by
+    # test_module_entry_point_exit_code
     for command in commands:
         args = shlex.split(command)
         assert args[:3] == ["python", "-m", "selective_clf"]
-        result = subprocess.run(
-            [sys.executable, *args[1:]], capture_output=True, text=True, cwd=tmp_path
-        )
-        assert result.returncode == 0, (command, result.stderr)
-        assert "AURC" in result.stdout
+        code = main(args[3:])
+        captured = capsys.readouterr()
+        assert code == 0, (command, captured.err)
+        assert "AURC" in captured.out
     assert (tmp_path / "rc.png").exists()

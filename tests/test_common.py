@@ -177,9 +177,9 @@ def _instances():
     yield (
         SelectiveClassifierCV(
             rejection_cost=0.3,
-            cv=3,
+            cv=2,
             novelty_detector=IsolationForest(
-                n_estimators=10, contamination=0.05, random_state=0
+                n_estimators=5, contamination=0.05, random_state=0
             ),
         ),
         {
