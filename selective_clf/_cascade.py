@@ -551,14 +551,3 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         return router
-
-
-def __getattr__(name):
-    # SelectiveCascadeCV lived here before 0.1: pickles (and skops files) of
-    # it name this module. Resolved lazily, so this module imports nothing
-    # from the floor above.
-    if name == "SelectiveCascadeCV":
-        from ._cascade_cv import SelectiveCascadeCV
-
-        return SelectiveCascadeCV
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

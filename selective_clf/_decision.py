@@ -1,4 +1,4 @@
-"""The reject rule, once: response in; class, confidence and rejection out.
+"""Deciding rows, once: response in; class, confidence and rejection out.
 
 Every place that decides whether a sample is accepted (``predict``, the tuning
 objectives, the risk–coverage display, the demo) goes through this module, as

@@ -166,27 +166,6 @@ def test_clone_and_pickle_keep_predictions():
     np.testing.assert_array_equal(restored.decided_by(X_HAND), [0, 0, 1, 1, -1])
 
 
-def test_pickle_from_before_the_module_split_loads():
-    """A SelectiveCascadeCV pickled when it lived in _cascade still loads."""
-    X, y = make_classification(n_samples=200, random_state=0)
-    cascade = SelectiveCascadeCV(
-        [
-            ("fast", SelectiveClassifier(LogisticRegression(C=0.01))),
-            ("slow", SelectiveClassifier(LogisticRegression())),
-        ],
-        rejection_cost=0.3,
-        thresholds=4,
-        cv=2,
-    ).fit(X, y)
-    # protocol 0 names the class's module as text: rewrite it to the old one
-    new = pickle.dumps(cascade, protocol=0)
-    old = new.replace(b"selective_clf._cascade_cv\n", b"selective_clf._cascade\n")
-    assert old != new
-    restored = pickle.loads(old)
-    assert type(restored) is SelectiveCascadeCV
-    np.testing.assert_array_equal(restored.predict(X), cascade.predict(X))
-
-
 def test_in_a_pipeline():
     """A cascade is the last step of a Pipeline, and scores through it."""
     X, y = make_classification(n_samples=300, random_state=0)
