@@ -464,6 +464,8 @@ class SelectiveClassifier(BaseSelectiveClassifier):
         ``{"approve": 0.9, "decline": 0.7}``. With
         ``predict_proba`` and a built-in confidence the threshold must lie
         in [0, 1]; with ``decision_function`` it is on the score's scale.
+        ``-inf`` accepts and ``inf`` rejects every sample, as the
+        ``threshold_`` of :class:`SelectiveClassifierCV` may.
 
     confidence : {"max_proba", "margin", "entropy"} or callable, \
             default="max_proba"
@@ -613,7 +615,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
     _parameter_constraints: dict = {
         **BaseSelectiveClassifier._parameter_constraints,
         "threshold": [
-            Interval(Real, None, None, closed="neither"),
+            Interval(Real, None, None, closed="both"),
             "array-like",
             Mapping,
             None,

@@ -789,3 +789,25 @@ def test_one_vs_rest_loses_the_rejections():
     ovr = OneVsRestClassifier(SelectiveClassifier(base, threshold=0.99)).fit(X, y)
     assert any((binary.predict(X) == -1).any() for binary in ovr.estimators_)
     assert set(ovr.predict(X)) == {0, 1, 2}
+
+
+@pytest.mark.filterwarnings("ignore::selective_clf.GuaranteeWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rejection_cost": 0.1},
+        {"target_coverage": 1.0},  # threshold_ = -inf: accept everything
+        {"target_risk": 0.001},  # infeasible: threshold_ = inf
+    ],
+)
+def test_tuned_threshold_is_a_valid_fixed_threshold(params):
+    """SelectiveClassifier(threshold=cv.threshold_) predicts as cv does, -inf
+    and inf included (a scalar inf was refused while the tuner returns it)."""
+    X, y = load_iris(return_X_y=True)
+    model = FrozenEstimator(LogisticRegression(max_iter=1000).fit(X, y))
+    cv = SelectiveClassifierCV(model, **params).fit(X, y)
+    fixed = SelectiveClassifier(model, threshold=cv.threshold_).fit(X, y)
+    np.testing.assert_array_equal(fixed.predict(X), cv.predict(X))
+    if np.isinf(cv.threshold_):
+        rejected = fixed.predict(X) == fixed.reject_label_
+        assert rejected.all() if cv.threshold_ > 0 else not rejected.any()
