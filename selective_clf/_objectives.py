@@ -185,28 +185,8 @@ def choose_target_risk(
         achievable = best_achievable_risk(
             confidence, errors, delta=delta, method=method
         )
-        feasible_text = (
-            "no target below 1 can be certified on them"
-            if np.isnan(achievable)
-            else f"the smallest target they can certify at delta={delta:g} is "
-            f"{achievable:.3g} (choose a new target on fresh data, or the "
-            "guarantee is lost)"
-        )
-        message = (
-            f"No threshold keeps the selective risk below {target_risk} "
-            f"with probability {1 - delta:.3g} on these "
-            f"{confidence.shape[0]} calibration samples"
-        )
-        advice = (
-            f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
-            "on more data."
-        )
-        if infeasible == "raise":
-            raise InfeasibleTargetError(f"{message}; {advice}")
-        _warn(
-            f"{message}, so the model rejects everything; {advice} (Pass "
-            'infeasible="raise" to make this an error.)',
-            GuaranteeWarning,
+        _report_infeasible(
+            target_risk, delta, confidence.shape[0], achievable, infeasible
         )
     # The whole curve for cv_results_: every distinct value (or the user's
     # grid) and the chosen threshold, with the coverage each gives (what the
@@ -234,6 +214,33 @@ def choose_target_risk(
         best=best,
         risk_bound=float(selection.risk_bound),
         best_achievable_risk=achievable,
+    )
+
+
+def _report_infeasible(target_risk, delta, n_calibration, achievable, infeasible):
+    """Warn (or raise, ``infeasible="raise"``) that no threshold certifies."""
+    feasible_text = (
+        "no target below 1 can be certified on them"
+        if np.isnan(achievable)
+        else f"the smallest target they can certify at delta={delta:g} is "
+        f"{achievable:.3g} (choose a new target on fresh data, or the "
+        "guarantee is lost)"
+    )
+    message = (
+        f"No threshold keeps the selective risk below {target_risk} "
+        f"with probability {1 - delta:.3g} on these "
+        f"{n_calibration} calibration samples"
+    )
+    advice = (
+        f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
+        "on more data."
+    )
+    if infeasible == "raise":
+        raise InfeasibleTargetError(f"{message}; {advice}")
+    _warn(
+        f"{message}, so the model rejects everything; {advice} (Pass "
+        'infeasible="raise" to make this an error.)',
+        GuaranteeWarning,
     )
 
 
