@@ -100,6 +100,7 @@ def check_fit_target(y, estimator_name=None):
     estimator_name : str, default=None
         The class name of the estimator, for the error message.
     """
+    refuse_dask(estimator_name, y)
     y_array = np.asarray(y)
     if y_array.dtype.kind == "f":
         assert_all_finite(y_array, input_name="y")
@@ -488,3 +489,15 @@ def compute_if_dask(*arrays):
     for i, value in zip(lazy, computed, strict=True):
         arrays[i] = np.asarray(value)
     return tuple(arrays) if len(arrays) != 1 else arrays[0]
+
+
+def refuse_dask(estimator_name, *arrays):
+    """Refuse Dask collections where fitting would gather them into memory."""
+    if any(is_dask_collection(a) for a in arrays):
+        name = estimator_name or "This estimator"
+        raise TypeError(
+            f"{name} does not fit on Dask collections: it would gather them into "
+            "memory. Calibration out of core is done by "
+            "SelectiveClassifierCV(FrozenEstimator(model), ...).fit(X, y) on "
+            "Dask collections; otherwise compute X and y first."
+        )
