@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 SLOW_PAGES = {"user_guide/choosing_threshold.rst"}
 # Pages whose code blocks train networks, boosters and Dask clusters (tens of
 # seconds with the integration libraries installed): slow too.
-SLOW_CODE_BLOCK_PAGES = {"integrations.rst"}
+SLOW_CODE_BLOCK_PAGES = {"integrations.rst", "user_guide/cluster.rst"}
 
 # Libraries a block may need that neither the package nor its test extra
 # installs; a block failing to import one of them is skipped.
@@ -59,6 +59,7 @@ OPTIONAL = {
     "dask",
     "distributed",
     "dask_ml",
+    "pyspark",  # user_guide/cluster.rst shows Spark code, not run without it
     "onnx",
     "onnxruntime",
     "skl2onnx",

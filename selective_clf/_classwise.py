@@ -31,12 +31,19 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._counting import counts_at
-from .certify import RISK_METHODS, best_achievable_risk, resolve_risk_method
+from .certify import (
+    RISK_METHODS,
+    best_achievable_risk,
+    best_achievable_risk_from_counts,
+    resolve_risk_method,
+    select_threshold_from_counts,
+)
 
 __all__ = [
     "choose_rejection_cost",
     "choose_target_coverage",
     "choose_target_risk",
+    "choose_target_risk_from_counts",
     "per_class_values",
     "sidak_levels",
 ]
@@ -396,45 +403,122 @@ def choose_target_risk(
         ``infeasible`` (indices of the classes not certified, which are
         rejected: threshold ``inf``).
     """
-    n_classes = len(confidences)
-    sizes = np.array([c.shape[0] for c in confidences])
+    method = resolve_risk_method(method)
+    select = RISK_METHODS[method]
+
+    def certify(k, target, level):
+        return select(
+            confidences[k],
+            errors[k],
+            target_risk=target,
+            delta=level,
+            thresholds=thresholds,
+        )
+
+    def achievable(k, level):
+        return best_achievable_risk(
+            confidences[k], errors[k], delta=level, method=method
+        )
+
+    return _certify_classes(
+        np.array([c.shape[0] for c in confidences]),
+        certify,
+        achievable if _compute_achievable else None,
+        target_risk=target_risk,
+        delta=delta,
+    )
+
+
+def choose_target_risk_from_counts(
+    grid, accepted, errors, sizes, *, target_risk, delta, method
+):
+    """:func:`choose_target_risk` from counts on a grid fixed beforehand.
+
+    The same Šidák shares and per-class certification, each class certified
+    by :func:`~selective_clf.certify.select_threshold_from_counts` on its
+    counts (counts of the samples predicted as each class, which merge by
+    addition across partitions: :func:`selective_clf._counting.grid_counts`).
+
+    Parameters
+    ----------
+    grid : ndarray of shape (n_thresholds,)
+        The candidate thresholds.
+    accepted, errors : ndarray of int of shape (n_classes, n_thresholds)
+        Samples predicted as each class accepted at each threshold, and
+        errors among them.
+    sizes : ndarray of int of shape (n_classes,)
+        Samples predicted as each class with a finite confidence.
+    target_risk, delta, method
+        As for :func:`choose_target_risk`.
+
+    Returns
+    -------
+    choice : Bunch
+        As :func:`choose_target_risk`; ``best_achievable_risk`` is the
+        smallest target certified on the grid.
+    """
+    method = resolve_risk_method(method)
+
+    def certify(k, target, level):
+        return select_threshold_from_counts(
+            grid,
+            accepted[k],
+            errors[k],
+            n_calibration=sizes[k],
+            target_risk=target,
+            delta=level,
+            method=method,
+        )
+
+    def achievable(k, level):
+        return best_achievable_risk_from_counts(
+            grid,
+            accepted[k],
+            errors[k],
+            n_calibration=sizes[k],
+            delta=level,
+            method=method,
+        )
+
+    return _certify_classes(
+        np.asarray(sizes), certify, achievable, target_risk=target_risk, delta=delta
+    )
+
+
+def _certify_classes(sizes, certify, achievable, *, target_risk, delta):
+    """Šidák shares, one certification per eligible class (the one engine).
+
+    ``certify(k, target, level)`` returns the class's ThresholdSelection,
+    ``achievable(k, level)`` its best achievable risk (None: not computed).
+    """
+    n_classes = sizes.shape[0]
     with np.errstate(divide="ignore"):
         log_p_zero = sizes * np.log1p(-np.asarray(target_risk))
     eligible = (sizes > 0) & (log_p_zero <= math.log(delta))
     levels = sidak_levels(delta, eligible)
-    method = resolve_risk_method(method)
-    select = RISK_METHODS[method]
     chosen = np.full(n_classes, np.inf)
     bound = np.full(n_classes, np.nan)
-    achievable = np.full(n_classes, np.nan)
+    smallest = np.full(n_classes, np.nan)
     achievable_delta = levels.copy()
     infeasible = []
     for k in range(n_classes):
         if eligible[k]:
-            selection = select(
-                confidences[k],
-                errors[k],
-                target_risk=float(target_risk[k]),
-                delta=float(levels[k]),
-                thresholds=thresholds,
-            )
+            selection = certify(k, float(target_risk[k]), float(levels[k]))
             if selection.feasible:
                 chosen[k] = selection.threshold
                 bound[k] = selection.risk_bound
                 continue
         infeasible.append(k)
-        if _compute_achievable and sizes[k] > 0:
+        if achievable is not None and sizes[k] > 0:
             # the level it had, or would have had among one more eligible class
             n_tested = int(eligible.sum()) + (not eligible[k])
             level = levels[k] or float(sidak_levels(delta, [True] * n_tested)[0])
             achievable_delta[k] = level
-            achievable[k] = best_achievable_risk(
-                confidences[k], errors[k], delta=level, method=method
-            )
+            smallest[k] = achievable(k, level)
     return Bunch(
         thresholds=chosen,
         risk_bound=bound,
-        best_achievable_risk=achievable,
+        best_achievable_risk=smallest,
         delta=levels,
         achievable_delta=achievable_delta,
         infeasible=infeasible,

@@ -15,6 +15,7 @@ with that same rule.
 import sys
 
 import numpy as np
+from sklearn.utils import Bunch
 
 from ._rule import acceptable
 
@@ -349,3 +350,78 @@ def cascade_counts(confidence, errors, prefixes, last, sample_weight=None):
     if sample_weight is None:
         counts = tuple(np.rint(c).astype(np.int64) for c in counts)
     return np.vstack(out_t), counts, sizes
+
+
+def grid_counts(confidence, errors, grid, class_index=None, n_classes=1):
+    """Count accepted samples and errors at each threshold of a grid, by class.
+
+    Counts that merge by addition (:func:`merge_grid_counts`): the counts of
+    the partitions of a data set sum to the counts of the whole, so data too
+    large for memory is counted partition by partition with memory that does
+    not depend on the number of rows. A sample is accepted at ``t`` iff
+    ``confidence >= t`` (NaN never is, yet counts in ``n_total``). One
+    ``searchsorted``, one ``bincount`` and a reverse cumulative sum.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n_samples,)
+        Confidences, NaN allowed.
+    errors : ndarray of bool of shape (n_samples,)
+        Whether each prediction without rejection is wrong.
+    grid : ndarray of shape (n_thresholds,)
+        Increasing, distinct thresholds.
+    class_index : ndarray of int of shape (n_samples,), default=None
+        Predicted class of each sample (an index below ``n_classes``); None
+        counts all samples as one class.
+    n_classes : int, default=1
+        Number of classes.
+
+    Returns
+    -------
+    counts : Bunch
+        ``accepted`` and ``errors`` (int64 of shape (n_classes,
+        n_thresholds): samples predicted as each class with a confidence at
+        least each threshold, and the errors among them), ``n_finite`` and
+        ``n_total`` (int64 of shape (n_classes,): samples predicted as each
+        class with a finite confidence, and all of them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf._counting import grid_counts
+    >>> counts = grid_counts(
+    ...     np.array([0.9, 0.6, np.nan, 0.7]), np.array([0, 1, 0, 1], bool),
+    ...     np.array([0.5, 0.7, 0.95]),
+    ... )
+    >>> counts.accepted.tolist(), counts.errors.tolist(), counts.n_total.tolist()
+    ([[3, 2, 0]], [[2, 1, 0]], [4])
+    """
+    grid = np.asarray(grid, dtype=np.float64)
+    confidence = np.asarray(confidence, dtype=np.float64)
+    errors = np.asarray(errors, dtype=bool)
+    n_grid = grid.shape[0]
+    finite = acceptable(confidence)
+    # how many grid values each sample reaches: accepted at grid[:position]
+    position = np.searchsorted(grid, confidence, side="right")
+    position[~finite] = 0
+    if class_index is None:
+        class_index = np.zeros(confidence.shape[0], dtype=np.intp)
+    key = np.asarray(class_index, dtype=np.intp) * (n_grid + 1) + position
+    size = n_classes * (n_grid + 1)
+    rows = np.bincount(key, minlength=size).reshape(n_classes, n_grid + 1)
+    wrong = np.bincount(key[errors], minlength=size).reshape(n_classes, n_grid + 1)
+
+    def at_least(bins):  # samples reaching grid[j]: positions above j
+        return np.cumsum(bins[:, :0:-1], axis=1, dtype=np.int64)[:, ::-1]
+
+    return Bunch(
+        accepted=at_least(rows),
+        errors=at_least(wrong),
+        n_finite=np.bincount(class_index[finite], minlength=n_classes).astype(np.int64),
+        n_total=np.bincount(class_index, minlength=n_classes).astype(np.int64),
+    )
+
+
+def merge_grid_counts(first, second):
+    """Sum two :func:`grid_counts` of disjoint samples on the same grid."""
+    return Bunch(**{key: first[key] + second[key] for key in first})

@@ -20,11 +20,18 @@ from sklearn.utils import Bunch
 
 from . import _classwise
 from ._compat import _BaseScorer
-from ._counting import coverage_and_risk_at, ranked_counts
+from ._counting import counts_at, coverage_and_risk_at, ranked_counts
 from ._decision import _encode
 from ._rule import rejected_mask
 from ._validation import prediction_dtype
-from .certify import RISK_METHODS, best_achievable_risk, check_thresholds
+from .certify import (
+    COUNT_METHODS,
+    RISK_METHODS,
+    best_achievable_risk,
+    best_achievable_risk_from_counts,
+    check_thresholds,
+    select_threshold_from_counts,
+)
 from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
 
 DEFAULT_SCORING_GRID = 100
@@ -173,28 +180,8 @@ def choose_target_risk(
         achievable = best_achievable_risk(
             confidence, errors, delta=delta, method=method
         )
-        feasible_text = (
-            "no target below 1 can be certified on them"
-            if np.isnan(achievable)
-            else f"the smallest target they can certify at delta={delta:g} is "
-            f"{achievable:.3g} (choose a new target on fresh data, or the "
-            "guarantee is lost)"
-        )
-        message = (
-            f"No threshold keeps the selective risk below {target_risk} "
-            f"with probability {1 - delta:.3g} on these "
-            f"{confidence.shape[0]} calibration samples"
-        )
-        advice = (
-            f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
-            "on more data."
-        )
-        if infeasible == "raise":
-            raise InfeasibleTargetError(f"{message}; {advice}")
-        _warn(
-            f"{message}, so the model rejects everything; {advice} (Pass "
-            'infeasible="raise" to make this an error.)',
-            GuaranteeWarning,
+        _report_infeasible(
+            target_risk, delta, confidence.shape[0], achievable, infeasible
         )
     # The whole curve for cv_results_: every distinct value (or the user's
     # grid) and the chosen threshold, with the coverage each gives (what the
@@ -222,6 +209,33 @@ def choose_target_risk(
         best=best,
         risk_bound=float(selection.risk_bound),
         best_achievable_risk=achievable,
+    )
+
+
+def _report_infeasible(target_risk, delta, n_calibration, achievable, infeasible):
+    """Warn (or raise, ``infeasible="raise"``) that no threshold certifies."""
+    feasible_text = (
+        "no target below 1 can be certified on them"
+        if np.isnan(achievable)
+        else f"the smallest target they can certify at delta={delta:g} is "
+        f"{achievable:.3g} (choose a new target on fresh data, or the "
+        "guarantee is lost)"
+    )
+    message = (
+        f"No threshold keeps the selective risk below {target_risk} "
+        f"with probability {1 - delta:.3g} on these "
+        f"{n_calibration} calibration samples"
+    )
+    advice = (
+        f"{feasible_text}. Allow a larger target_risk or delta, or calibrate "
+        "on more data."
+    )
+    if infeasible == "raise":
+        raise InfeasibleTargetError(f"{message}; {advice}")
+    _warn(
+        f"{message}, so the model rejects everything; {advice} (Pass "
+        'infeasible="raise" to make this an error.)',
+        GuaranteeWarning,
     )
 
 
@@ -324,7 +338,12 @@ def choose_classwise(
             else make_grid(thresholds, oof.confidence[finite]),
         )
         _warn_uncertified_classes(
-            choice, classes, keep, targets, delta=delta, infeasible=infeasible
+            choice,
+            classes,
+            [g.shape[0] for g in keep],
+            targets,
+            delta=delta,
+            infeasible=infeasible,
         )
         choice.objective = float(
             np.mean(~rejected_mask(oof.confidence, choice.thresholds, class_index))
@@ -371,14 +390,14 @@ def choose_classwise(
     return choice
 
 
-def _warn_uncertified_classes(choice, classes, keep, targets, *, delta, infeasible):
+def _warn_uncertified_classes(choice, classes, sizes, targets, *, delta, infeasible):
     """Raise (``infeasible="raise"``) or warn about each uncertified class."""
     if infeasible == "raise" and len(choice.infeasible):
         labels = [classes.tolist()[k] for k in choice.infeasible]
         raise InfeasibleTargetError(
             f"No threshold certifies target_risk for class(es) {labels} with "
             f"the simultaneous probability {1 - delta:.3g} on their "
-            f"{[keep[k].shape[0] for k in choice.infeasible]} calibration "
+            f"{[int(sizes[k]) for k in choice.infeasible]} calibration "
             "samples; the smallest targets they can certify are "
             f"{[float(choice.best_achievable_risk[k]) for k in choice.infeasible]}"
             " (nan: none below 1). Allow a larger target_risk or delta, or "
@@ -398,12 +417,159 @@ def _warn_uncertified_classes(choice, classes, keep, targets, *, delta, infeasib
             f"Class {label!r}: no threshold keeps the error rate of the "
             f"samples accepted as {label!r} below {targets[k]:g} with "
             f"the simultaneous probability {1 - delta:.3g}, on its "
-            f"{keep[k].shape[0]} calibration samples predicted as it, so it "
+            f"{int(sizes[k])} calibration samples predicted as it, so it "
             f"is always rejected (threshold inf); {feasible_text}. Allow a "
             "larger target_risk for it or a larger delta, or calibrate on "
             "more data.",
             GuaranteeWarning,
         )
+
+
+def choose_target_risk_from_counts(
+    counts, *, classes, target_risk, delta, method, infeasible
+):
+    """``target_risk`` from counts on a grid (bounded memory), one or per class.
+
+    ``counts`` are :func:`~selective_clf._counting.grid_counts` of every
+    calibration sample, by predicted class, on ``counts.grid`` (fixed
+    before the errors were seen), merged across partitions. The same
+    certification as :func:`choose_target_risk` (``classes=None``) and
+    :func:`choose_classwise` (``classes`` given) on that grid: on the same
+    rows and grid both give the same thresholds, bounds, coverage and risk.
+    ``best_achievable_risk`` is the smallest target certified on the grid
+    (the per-row choice searches every distinct confidence).
+
+    Returns
+    -------
+    choice : Bunch
+        As :func:`choose_target_risk` (``thresholds`` the grid and the chosen
+        threshold, ``objective`` the coverage at each, ``best``,
+        ``risk_bound``, ``best_achievable_risk``), plus ``coverage`` and
+        ``risk`` at the chosen threshold(s), ``cv_results`` (on the grid;
+        per class in long format with ``classes``) and, with ``classes``,
+        ``class_thresholds``.
+    """
+    if method not in COUNT_METHODS:
+        raise ValueError(
+            f"method={method!r} needs every per-row confidence, which the "
+            "bounded-memory mode (target_risk with a thresholds grid on Dask "
+            "collections) does not gather: use one of "
+            f"{COUNT_METHODS}, or thresholds='auto' to gather one confidence "
+            "and one error flag per row."
+        )
+    grid = counts.grid  # increasing
+    n_total = int(counts.n_total.sum())
+
+    def at(thresholds, accepted, errors):  # counts at thresholds on the grid
+        return counts_at(
+            np.asarray(thresholds, dtype=np.float64),
+            grid[::-1],
+            accepted[::-1],
+            errors[::-1],
+        )
+
+    accepted, errors = counts.accepted.sum(axis=0), counts.errors.sum(axis=0)
+    n_finite = int(counts.n_finite.sum())
+    if classes is None:
+        selection = select_threshold_from_counts(
+            grid,
+            accepted,
+            errors,
+            n_calibration=n_finite,
+            target_risk=target_risk,
+            delta=delta,
+            method=method,
+        )
+        achievable = float("nan")
+        if not selection.feasible:
+            achievable = best_achievable_risk_from_counts(
+                grid,
+                accepted,
+                errors,
+                n_calibration=n_finite,
+                delta=delta,
+                method=method,
+            )
+            _report_infeasible(target_risk, delta, n_finite, achievable, infeasible)
+        chosen = np.array([selection.threshold])
+        class_accepted, class_errors = [accepted], [errors]
+        risk_bound = float(selection.risk_bound)
+    else:
+        classes = np.asarray(classes)
+        targets = _classwise.per_class_values(
+            target_risk,
+            classes,
+            "target_risk",
+            low=0.0,
+            high=1.0,
+            low_closed=False,
+            high_closed=False,
+        )
+        choice = _classwise.choose_target_risk_from_counts(
+            grid,
+            counts.accepted,
+            counts.errors,
+            counts.n_finite,
+            target_risk=targets,
+            delta=delta,
+            method=method,
+        )
+        _warn_uncertified_classes(
+            choice,
+            classes,
+            counts.n_finite,
+            targets,
+            delta=delta,
+            infeasible=infeasible,
+        )
+        chosen = choice.thresholds
+        class_accepted, class_errors = counts.accepted, counts.errors
+        risk_bound, achievable = choice.risk_bound, choice.best_achievable_risk
+    n_acc = n_err = 0
+    for k, threshold in enumerate(chosen):
+        k_acc, k_err = at([threshold], class_accepted[k], class_errors[k])
+        n_acc, n_err = n_acc + int(k_acc[0]), n_err + int(k_err[0])
+    coverage = n_acc / float(n_total)
+    # the curve: the grid and the chosen threshold, as choose_target_risk
+    curve = np.union1d(grid, chosen if classes is None else [])
+    curve_acc, curve_err = at(curve, accepted, errors)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curve_risk = np.where(curve_acc > 0, curve_err / curve_acc, np.nan)
+    if classes is None:
+        cv_results = {
+            "thresholds": curve,
+            "coverage": curve_acc / float(n_total),
+            "risk": curve_risk,
+            "objective": curve_acc / float(n_total),
+        }
+        best = int(np.flatnonzero(curve == chosen[0])[0])
+        objective = curve_acc / float(n_total)
+    else:
+        columns = {key: [] for key in ("class", "thresholds", "coverage", "risk")}
+        for k in range(classes.shape[0]):
+            if counts.n_total[k] == 0:
+                continue
+            k_curve = np.union1d(grid, chosen[k : k + 1])
+            k_acc, k_err = at(k_curve, counts.accepted[k], counts.errors[k])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                columns["risk"].append(np.where(k_acc > 0, k_err / k_acc, np.nan))
+            columns["class"].append(np.repeat(classes[k : k + 1], k_curve.shape[0]))
+            columns["thresholds"].append(k_curve)
+            columns["coverage"].append(k_acc / float(counts.n_total[k]))
+        cv_results = {key: np.concatenate(value) for key, value in columns.items()}
+        cv_results["objective"] = cv_results["coverage"]
+        objective, best = np.array([coverage]), 0
+    return Bunch(
+        thresholds=curve,
+        objective=objective,
+        best=best,
+        risk_bound=risk_bound,
+        best_achievable_risk=achievable,
+        class_thresholds=np.asarray(chosen, dtype=np.float64),
+        coverage=coverage,
+        risk=n_err / n_acc if n_acc else np.nan,
+        cv_results=cv_results,
+    )
 
 
 def _class_curve(oof, group, weights, grid):

@@ -25,7 +25,7 @@ from ._decision import (
     fit_novelty_detector,
     resolve_response_method,
 )
-from ._validation import prediction_errors
+from ._validation import prediction_errors, refuse_dask
 from .exceptions import GuaranteeWarning, _warn
 
 
@@ -61,6 +61,7 @@ def make_splits(X, y, *, cv, refit, random_state, frozen, split_params, what):
     the model of the single split predicts) or ``"refit"``. ``what`` names
     the fitted thing in errors ("model", "stages").
     """
+    refuse_dask(None, X, y)
     if frozen:
         return "frozen", [(None, np.arange(_num_samples(X)))]
     if split_params.get("groups") is not None and is_holdout(cv):

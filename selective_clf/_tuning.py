@@ -43,6 +43,7 @@ from ._objectives import (
     choose_scoring,
     choose_target_coverage,
     choose_target_risk,
+    choose_target_risk_from_counts,
     classwise_cv_results,
 )
 from ._oof import (
@@ -57,6 +58,7 @@ from ._rule import rejected_mask
 from ._validation import (
     check_fit_target,
     check_not_bool,
+    is_dask_collection,
     prediction_errors,
 )
 from .certify import (
@@ -518,6 +520,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
         self._check_classwise_params(objective)
+        if any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            return self._fit_dask(objective, X, y, sample_weight)
         check_fit_target(y, type(self).__name__)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
@@ -528,20 +532,24 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     "sample_weight must be non-negative: a negative weight has no "
                     "meaning for a cost or a score."
                 )
-            if objective in ("target_risk", "target_coverage"):
-                raise ValueError(
-                    f"sample_weight cannot be used with {objective}: its "
-                    "guarantee counts unweighted i.i.d. calibration rows, and "
-                    "the weighted counts would certify nothing (importance "
-                    "weights change the distribution the guarantee is about; "
-                    "integer weights read as repetitions overstate the sample "
-                    "size). To train with weights, fit the model first and "
-                    "certify FrozenEstimator(model) without weights; for "
-                    "frequency weights of rows that really are repeated draws, "
-                    "expand them with np.repeat. rejection_cost and scoring "
-                    "take sample_weight."
-                )
+            self._refuse_weights(objective)
         return self._fit(objective, X, y, sample_weight, fit_params)
+
+    def _refuse_weights(self, objective):
+        """Refuse ``sample_weight`` with an objective whose guarantee counts rows."""
+        if objective in ("target_risk", "target_coverage"):
+            raise ValueError(
+                f"sample_weight cannot be used with {objective}: its "
+                "guarantee counts unweighted i.i.d. calibration rows, and "
+                "the weighted counts would certify nothing (importance "
+                "weights change the distribution the guarantee is about; "
+                "integer weights read as repetitions overstate the sample "
+                "size). To train with weights, fit the model first and "
+                "certify FrozenEstimator(model) without weights; for "
+                "frequency weights of rows that really are repeated draws, "
+                "expand them with np.repeat. rejection_cost and scoring "
+                "take sample_weight."
+            )
 
     def _fit(self, objective, X, y, sample_weight, fit_params):
         """Collect out-of-fold decisions once, choose, set the final model."""
@@ -582,7 +590,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 else np.asarray(_safe_indexing(sample_weight, val), dtype=np.float64)
             ),
         )
-        self._check_confidences(oof.confidence)
+        self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
 
         # The model that predicts: for a frozen base and a kept holdout split
         # it is the very model whose out-of-fold confidences were collected
@@ -594,8 +602,65 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
             self.novelty_detector_ = fit_novelty_detector(detector, X)
         self._set_fitted_attributes()
-
         choice = self._choose(objective, oof, X, routed, val)
+        return self._set_results(objective, choice, oof, kept_share)
+
+    def _fit_dask(self, objective, X, y, sample_weight):
+        """Calibrate a frozen model on Dask collections, block by block.
+
+        Dask support is opt-in (:mod:`selective_clf._dask`, imported here
+        only). Either the per-row confidences, predictions and errors are
+        gathered and the in-memory choice runs on them, or, for
+        ``target_risk`` with a grid of ``thresholds``, only the counts on
+        the grid are (bounded memory).
+        """
+        from . import _dask
+
+        base = _get_estimator(self.estimator)
+        _dask.check_supported(self, objective, base)
+        if sample_weight is not None:
+            self._refuse_weights(objective)
+        self.estimator_ = base
+        self.novelty_detector_ = None
+        self._set_fitted_attributes()
+        data = _dask.Blocks(X, y, sample_weight)
+        if _dask.uses_counts(self, objective):
+            counts = _dask.collect_counts(self, data)
+            self._check_confidences(
+                int((counts.n_total - counts.n_finite).sum()),
+                int(counts.n_total.sum()),
+            )
+            return self._set_count_results(counts)
+        oof = _dask.collect_decisions(self, data)
+        self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
+        choice = self._choose(objective, oof, None, None, None)
+        return self._set_results(objective, choice, oof, 1.0)
+
+    def _set_count_results(self, counts):
+        """Fitted attributes of ``target_risk`` certified from grid counts."""
+        choice = choose_target_risk_from_counts(
+            counts,
+            classes=self.classes_ if self.classwise else None,
+            target_risk=self.target_risk,
+            delta=self.delta,
+            method=resolve_risk_method(self.method),
+            infeasible=self.infeasible,
+        )
+        self.threshold_ = (
+            choice.class_thresholds
+            if self.classwise
+            else float(choice.thresholds[choice.best])
+        )
+        self.best_score_ = float(choice.objective[choice.best])
+        self.risk_bound_ = choice.risk_bound
+        self.best_achievable_risk_ = choice.best_achievable_risk
+        self.coverage_, self.risk_ = choice.coverage, choice.risk
+        if self.store_cv_results:
+            self.cv_results_ = choice.cv_results
+        return self
+
+    def _set_results(self, objective, choice, oof, kept_share):
+        """Set the fitted attributes from a choice on out-of-fold data."""
         if self.classwise:
             return self._set_classwise_results(objective, choice, oof, kept_share)
         self.threshold_ = float(choice.thresholds[choice.best])
@@ -667,16 +732,16 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             for train, val in splits
         )
 
-    def _check_confidences(self, confidence):
+    def _check_confidences(self, n_nan, n_samples):
         """Refuse all-NaN out-of-fold confidences; warn about some."""
-        if confidence.shape[0] == 0:
+        n_nan = int(n_nan)
+        if n_samples == 0:
             raise ValueError(
                 "novelty_detector marks every out-of-fold sample as an outlier, "
                 "so no sample is left to tune the threshold on. Lower its "
                 "contamination (or nu), or check that it sees the same features."
             )
-        n_nan = int(np.isnan(confidence).sum())
-        if n_nan == confidence.shape[0]:
+        if n_nan == n_samples:
             raise ValueError(
                 "Every out-of-fold confidence is NaN (the estimator's response "
                 f"is NaN or infinite on all {n_nan} samples), so no threshold "
@@ -686,7 +751,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         if n_nan:
             _warn(
-                f"{n_nan} of {confidence.shape[0]} out-of-fold confidences are NaN "
+                f"{n_nan} of {n_samples} out-of-fold confidences are NaN "
                 "(a NaN or infinite response); those samples are always rejected "
                 "and counted as rejections when tuning.",
                 UserWarning,

@@ -7,6 +7,7 @@ errors that name the problem and the fix.
 """
 
 import math
+import sys
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -99,6 +100,7 @@ def check_fit_target(y, estimator_name=None):
     estimator_name : str, default=None
         The class name of the estimator, for the error message.
     """
+    refuse_dask(estimator_name, y)
     y_array = np.asarray(y)
     if y_array.dtype.kind == "f":
         assert_all_finite(y_array, input_name="y")
@@ -457,3 +459,45 @@ def rows_with_nan(X):
     if array.dtype.kind not in "fc" or array.ndim == 0:
         return np.zeros(0, dtype=np.intp)
     return np.flatnonzero(np.isnan(array).reshape(array.shape[0], -1).any(axis=1))
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection, without importing Dask.
+
+    Dask support is opt-in: when Dask was never imported, nothing can be a
+    Dask collection.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)
+
+
+def compute_if_dask(*arrays):
+    """Return ``arrays`` with every Dask collection computed, in one pass.
+
+    The metrics' lazy conversion of 1-D inputs (``y_true``, ``y_pred``,
+    ``confidence``, weights): one ``dask.compute`` call, so collections that
+    share their inputs (``y_pred`` and ``confidence`` from the same model)
+    are computed together. Other inputs are returned unchanged.
+    """
+    lazy = [i for i, a in enumerate(arrays) if is_dask_collection(a)]
+    if not lazy:
+        return arrays if len(arrays) != 1 else arrays[0]
+    import dask
+
+    computed = dask.compute(*(arrays[i] for i in lazy))
+    arrays = list(arrays)
+    for i, value in zip(lazy, computed, strict=True):
+        arrays[i] = np.asarray(value)
+    return tuple(arrays) if len(arrays) != 1 else arrays[0]
+
+
+def refuse_dask(estimator_name, *arrays):
+    """Refuse Dask collections where fitting would gather them into memory."""
+    if any(is_dask_collection(a) for a in arrays):
+        name = estimator_name or "This estimator"
+        raise TypeError(
+            f"{name} does not fit on Dask collections: it would gather them into "
+            "memory. Calibration out of core is done by "
+            "SelectiveClassifierCV(FrozenEstimator(model), ...).fit(X, y) on "
+            "Dask collections; otherwise compute X and y first."
+        )

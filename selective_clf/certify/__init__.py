@@ -21,21 +21,26 @@ import numpy as np
 from ._binomial import binomial_p_value, clopper_pearson_upper
 from ._grids import check_thresholds, grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
+    COUNT_METHODS,
     ThresholdSelection,
     certify_chains,
+    select_threshold_from_counts,
     select_threshold_ltt,
     select_threshold_ltt_graph,
     select_threshold_sgr,
     select_threshold_sgr_ltt,
+    smallest_feasible_target,
 )
 from ._select import best_achievable_risk as _best_achievable_risk
 
 __all__ = [
+    "COUNT_METHODS",
     "DEFAULT_RISK_METHOD",
     "RENAMED_RISK_METHODS",
     "RISK_METHODS",
     "ThresholdSelection",
     "best_achievable_risk",
+    "best_achievable_risk_from_counts",
     "binomial_p_value",
     "certify_chains",
     "check_thresholds",
@@ -44,6 +49,7 @@ __all__ = [
     "holm_candidates",
     "ltt_candidates",
     "resolve_risk_method",
+    "select_threshold_from_counts",
     "select_threshold_ltt",
     "select_threshold_ltt_graph",
     "select_threshold_sgr",
@@ -151,3 +157,36 @@ def best_achievable_risk(
     return _best_achievable_risk(
         confidence, error, delta=delta, select=RISK_METHODS[method], tol=tol
     )
+
+
+def best_achievable_risk_from_counts(
+    thresholds, accepted, errors, *, n_calibration, delta, method=DEFAULT_RISK_METHOD
+):
+    """Smallest target risk at which ``method`` certifies a grid threshold.
+
+    :func:`best_achievable_risk` for counts on a fixed grid
+    (:func:`select_threshold_from_counts`): the same bisection, on the grid
+    rather than on every distinct confidence.
+
+    Examples
+    --------
+    >>> from selective_clf.certify import best_achievable_risk_from_counts
+    >>> best_achievable_risk_from_counts(
+    ...     [0.9, 0.5], [140, 200], [0, 60], n_calibration=200, delta=0.05
+    ... )
+    0.0212
+    """
+    method = resolve_risk_method(method)
+
+    def feasible(risk):
+        return select_threshold_from_counts(
+            thresholds,
+            accepted,
+            errors,
+            n_calibration=n_calibration,
+            target_risk=risk,
+            delta=delta,
+            method=method,
+        ).feasible
+
+    return smallest_feasible_target(feasible)

@@ -68,6 +68,8 @@ from ._grids import _grouped_counts, candidates, check_calibration, ltt_candidat
 __all__ = [
     "ThresholdSelection",
     "certify_chains",
+    "check_counts",
+    "select_threshold_from_counts",
     "select_threshold_ltt",
     "select_threshold_ltt_graph",
     "select_threshold_sgr",
@@ -325,9 +327,14 @@ def select_threshold_ltt(
     delta = check_probability(delta, "delta")
     if not isinstance(fwer, str) or fwer not in _FWER_METHODS:
         raise ValueError(f"fwer must be one of {_FWER_METHODS}, got {fwer!r}.")
-    m = confidence.shape[0]
     cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
+    return _ltt_on_candidates(
+        cand_t, cand_n, cand_k, confidence.shape[0], target_risk, delta, fwer
+    )
 
+
+def _ltt_on_candidates(cand_t, cand_n, cand_k, m, target_risk, delta, fwer):
+    """Learn then Test on candidate counts (decreasing thresholds); checked args."""
     # drop candidates that cannot be certified even without any error
     testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
     cand_t, cand_n, cand_k = cand_t[testable], cand_n[testable], cand_k[testable]
@@ -659,10 +666,25 @@ def _ltt_graph_selection(
     first_share = check_probability(first_share, "first_share", high_open=False)
     if not isinstance(power_entries, (bool, np.bool_)):
         raise TypeError(f"power_entries must be True or False, got {power_entries!r}.")
-    m = confidence.shape[0]
     cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
+    return _ltt_graph_on_candidates(
+        cand_t,
+        cand_n,
+        cand_k,
+        confidence.shape[0],
+        target_risk,
+        delta,
+        first_share=first_share,
+        power_entries=bool(power_entries),
+    )
+
+
+def _ltt_graph_on_candidates(
+    cand_t, cand_n, cand_k, m, target_risk, delta, *, first_share, power_entries
+):
+    """Run the graphical Learn then Test on candidate counts; checked args."""
     entry_counts, entry_levels = _graph_entries(
-        m, target_risk, delta, first_share, power=bool(power_entries)
+        m, target_risk, delta, first_share, power=power_entries
     )
     starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
     if not starts:
@@ -870,6 +892,15 @@ def best_achievable_risk(confidence, error, *, delta, select, tol=1e-4):
     def feasible(risk):
         return select(confidence, error, target_risk=risk, delta=delta).feasible
 
+    return smallest_feasible_target(feasible, tol=tol)
+
+
+def smallest_feasible_target(feasible, *, tol=1e-4):
+    """Bisection of :func:`best_achievable_risk` on a ``feasible(risk)`` test.
+
+    The one bisection, for the per-row selections and for the selections
+    from counts (:func:`select_threshold_from_counts`).
+    """
     lo, hi = 0.0, 1.0 - tol
     if not feasible(hi):
         return float("nan")
@@ -880,3 +911,161 @@ def best_achievable_risk(confidence, error, *, delta, select, tol=1e-4):
         else:
             lo = mid
     return round(math.ceil(hi / tol - 1e-9) * tol, 12)
+
+
+# --------------------------------------------------------------------------
+# certification from counts on a fixed grid (bounded memory)
+# --------------------------------------------------------------------------
+
+#: The methods :func:`select_threshold_from_counts` runs: those that test a
+#: grid of candidates. SGR's binary search needs every distinct confidence.
+COUNT_METHODS = ("ltt_graph", "ltt", "ltt_holm")
+
+
+def check_counts(thresholds, accepted, errors, n_calibration):
+    """Validate counts on a grid; return them by decreasing threshold.
+
+    Parameters
+    ----------
+    thresholds : array-like of shape (n_thresholds,)
+        Distinct candidate thresholds, in any order.
+    accepted, errors : array-like of int of shape (n_thresholds,)
+        Calibration samples with ``confidence >= thresholds[j]``, and errors
+        among them.
+    n_calibration : int
+        Number of calibration samples with a finite confidence.
+
+    Returns
+    -------
+    thresholds, accepted, errors : ndarray
+        Decreasing thresholds, their int64 counts.
+    """
+    cand_t = np.asarray(thresholds)
+    if cand_t.dtype == bool or not np.issubdtype(cand_t.dtype, np.number):
+        raise TypeError(f"thresholds must be numeric, got dtype {cand_t.dtype}.")
+    cand_t = cand_t.astype(np.float64)
+    cand_n, cand_k = np.asarray(accepted), np.asarray(errors)
+    if cand_t.ndim != 1 or cand_t.shape[0] == 0:
+        raise ValueError("thresholds must be a non-empty 1-D array.")
+    if cand_n.shape != cand_t.shape or cand_k.shape != cand_t.shape:
+        raise ValueError(
+            "accepted and errors must have one count per threshold: got shapes "
+            f"{cand_n.shape} and {cand_k.shape} for {cand_t.shape[0]} thresholds."
+        )
+    if np.isnan(cand_t).any() or np.unique(cand_t).shape[0] != cand_t.shape[0]:
+        raise ValueError("thresholds must be distinct and not NaN.")
+    for name, counts in (("accepted", cand_n), ("errors", cand_k)):
+        if counts.dtype.kind not in "iu" and not (
+            counts.dtype.kind == "f" and np.all(counts == np.round(counts))
+        ):
+            raise ValueError(
+                f"{name} must hold integer counts (the binomial tests count "
+                f"rows); got dtype {counts.dtype}. Weighted sums certify nothing."
+            )
+    cand_n, cand_k = cand_n.astype(np.int64), cand_k.astype(np.int64)
+    order = np.argsort(cand_t)[::-1]
+    cand_t, cand_n, cand_k = cand_t[order], cand_n[order], cand_k[order]
+    n_calibration = int(n_calibration)
+    if (
+        (cand_k < 0).any()
+        or (cand_k > cand_n).any()
+        or (np.diff(cand_n) < 0).any()
+        or (np.diff(cand_k) < 0).any()
+        or (cand_n.shape[0] and cand_n[-1] > n_calibration)
+    ):
+        raise ValueError(
+            "These are not counts of one calibration set: accepted and errors "
+            "must not decrease as the threshold decreases, errors must lie in "
+            "[0, accepted] and accepted at most n_calibration "
+            f"({n_calibration})."
+        )
+    if n_calibration < 1:
+        raise ValueError("At least one calibration sample is required.")
+    return cand_t, cand_n, cand_k
+
+
+def select_threshold_from_counts(
+    thresholds,
+    accepted,
+    errors,
+    *,
+    n_calibration,
+    target_risk,
+    delta,
+    method="ltt_graph",
+):
+    """Certify a threshold from accepted and error counts on a fixed grid.
+
+    The entry point of the certification for counts that were merged
+    (summed) across partitions of data too large for memory: the per-row
+    selections count their candidates and call the same code, so on the
+    same grid both give the same :class:`ThresholdSelection`. The textbook
+    Learn then Test guarantee needs the grid fixed before the calibration
+    errors are seen (chosen on other data, or from the confidences alone).
+
+    Parameters
+    ----------
+    thresholds : array-like of shape (n_thresholds,)
+        Distinct candidate thresholds.
+    accepted : array-like of int of shape (n_thresholds,)
+        Number of calibration samples with ``confidence >= thresholds[j]``.
+    errors : array-like of int of shape (n_thresholds,)
+        Number of errors among them.
+    n_calibration : int
+        Number of calibration samples with a finite confidence.
+    target_risk : float
+        Desired upper bound on the selective risk, in (0, 1).
+    delta : float
+        Allowed failure probability, in (0, 1).
+    method : {"ltt_graph", "ltt", "ltt_holm"}, default="ltt_graph"
+        As the ``method`` of :class:`~selective_clf.SelectiveClassifierCV`
+        (SGR searches every distinct confidence, which counts on a grid do
+        not have).
+
+    Returns
+    -------
+    result : ThresholdSelection
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf.certify import (
+    ...     select_threshold_from_counts, select_threshold_ltt_graph,
+    ... )
+    >>> rng = np.random.default_rng(0)
+    >>> confidence = rng.uniform(size=5000)
+    >>> error = (rng.uniform(size=5000) < 0.3 * (1 - confidence)).astype(int)
+    >>> grid = np.linspace(0, 1, 101)
+    >>> accepted = [(confidence >= t).sum() for t in grid]
+    >>> errors = [error[confidence >= t].sum() for t in grid]
+    >>> res = select_threshold_from_counts(
+    ...     grid, accepted, errors, n_calibration=5000, target_risk=0.1, delta=0.05
+    ... )
+    >>> res == select_threshold_ltt_graph(
+    ...     confidence, error, target_risk=0.1, delta=0.05, thresholds=grid
+    ... )
+    True
+    """
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
+    if not isinstance(method, str) or method not in COUNT_METHODS:
+        raise ValueError(
+            f"method={method!r} cannot certify from counts on a grid; use one of "
+            f"{COUNT_METHODS} (SGR and sgr_ltt search every distinct "
+            "confidence, which needs the per-row confidences)."
+        )
+    cand_t, cand_n, cand_k = check_counts(thresholds, accepted, errors, n_calibration)
+    m = int(n_calibration)
+    if method == "ltt_graph":
+        return _ltt_graph_on_candidates(
+            cand_t,
+            cand_n,
+            cand_k,
+            m,
+            target_risk,
+            delta,
+            first_share=FIRST_SHARE,
+            power_entries=True,
+        )
+    fwer = "fixed_sequence" if method == "ltt" else "holm"
+    return _ltt_on_candidates(cand_t, cand_n, cand_k, m, target_risk, delta, fwer)

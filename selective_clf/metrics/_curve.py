@@ -25,6 +25,7 @@ from .._validation import (
     check_labels_1d,
     check_not_empty,
     check_sample_weight_1d,
+    compute_if_dask,
     prediction_errors,
 )
 
@@ -50,6 +51,9 @@ def _check_curve_inputs(y_true, y_pred, confidence, sample_weight):
         Samples with zero weight are removed from all three arrays, as in
         :func:`sklearn.metrics.roc_curve`: they can not affect the result.
     """
+    y_true, y_pred, confidence, sample_weight = compute_if_dask(
+        y_true, y_pred, confidence, sample_weight
+    )
     check_consistent_length(y_true, y_pred, confidence, sample_weight)
     y_true = check_labels_1d(y_true, "y_true")
     y_pred = check_labels_1d(y_pred, "y_pred")

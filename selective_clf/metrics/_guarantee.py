@@ -10,7 +10,12 @@ import numpy as np
 from sklearn.utils import check_consistent_length
 
 from .._compat import Interval, column_or_1d, validate_params
-from .._validation import check_not_bool, equals_label, prediction_errors
+from .._validation import (
+    check_not_bool,
+    compute_if_dask,
+    equals_label,
+    prediction_errors,
+)
 from ..certify import clopper_pearson_upper
 
 __all__ = ["selective_risk_upper_bound"]
@@ -86,6 +91,7 @@ def selective_risk_upper_bound(
     >>> round(bound, 3)  # 2 errors among 150 accepted
     0.041
     """
+    y_true, y_pred, confidence = compute_if_dask(y_true, y_pred, confidence)
     y_true = np.asarray(column_or_1d(y_true, input_name="y_true"))
     y_pred = np.asarray(column_or_1d(y_pred, input_name="y_pred"))
     confidence = np.asarray(column_or_1d(confidence, input_name="confidence"))

@@ -21,6 +21,7 @@ from .._validation import (
     check_not_empty,
     check_reject_label_not_in_y_true,
     check_sample_weight_1d,
+    compute_if_dask,
     equals_label,
 )
 from ._scores import (
@@ -238,6 +239,9 @@ def selective_classification_report(
              macro avg      0.67      0.83      0.75      0.73         6
     <BLANKLINE>
     """
+    y_true, y_pred, sample_weight, rejection_reason, y_base = compute_if_dask(
+        y_true, y_pred, sample_weight, rejection_reason, y_base
+    )
     check_consistent_length(y_true, y_pred, sample_weight, rejection_reason)
     y_true = check_labels_1d(y_true, "y_true")
     y_pred = check_labels_1d(y_pred, "y_pred")

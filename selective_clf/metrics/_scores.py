@@ -23,6 +23,7 @@ from .._validation import (
     check_not_empty,
     check_reject_label_not_in_y_true,
     check_sample_weight_1d,
+    compute_if_dask,
     equals_label,
     prediction_errors,
     scaled_weights,
@@ -78,6 +79,7 @@ def _check_selective_inputs(y_true, y_pred, reject_label, sample_weight):
         Whether each sample was rejected.
     sample_weight : ndarray of float64 or None
     """
+    y_true, y_pred, sample_weight = compute_if_dask(y_true, y_pred, sample_weight)
     check_consistent_length(y_true, y_pred, sample_weight)
     y_true = check_labels_1d(y_true, "y_true")
     y_pred = check_labels_1d(y_pred, "y_pred")
