@@ -16,6 +16,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from . import _classwise
+from ._certificate import build_certificate, calibration_record, hash_data
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
@@ -295,6 +296,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         ``delta`` (nan if none, or when the target was certified). Choosing a
         new target from it on the same data loses the guarantee.
 
+    certificate_ : Certificate
+        The guarantee of the fit in one object (objective, target, protocol,
+        calibration size and data hash, threshold, bound, coverage with its
+        interval), printable and exportable to JSON; see
+        :class:`~selective_clf.Certificate`.
+
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
         ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate
@@ -541,7 +548,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     "expand them with np.repeat. rejection_cost and scoring "
                     "take sample_weight."
                 )
-        return self._fit(objective, X, y, sample_weight, fit_params)
+        self._fit(objective, X, y, sample_weight, fit_params)
+        self.certificate_ = build_certificate(self, data_hash=hash_data(X, y))
+        return self
 
     def _fit(self, objective, X, y, sample_weight, fit_params):
         """Collect out-of-fold decisions once, choose, set the final model."""
@@ -567,6 +576,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         val = np.concatenate([fold.val for fold in folds])
         # coverage_ counts the novel samples (always rejected) too.
         kept_share = val.shape[0] / sum(fold.n_val for fold in folds)
+        self._calibration = calibration_record(
+            objective, mode, sum(fold.n_val for fold in folds)
+        )
         y_true = np.asarray(_safe_indexing(y, val))
         y_pred = np.concatenate([fold.y_pred for fold in folds])
         oof = Bunch(
