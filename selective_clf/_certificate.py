@@ -159,6 +159,10 @@ class Certificate:
     ----------
     model : str
         Class name of the model that predicts (inside its wrappers).
+    confidence : str
+        The confidence score (``"max_proba"``...; a callable's name).
+    response_method : str
+        The model's method the confidence is computed from.
     objective : str
         ``"target_risk"``, ``"target_coverage"``, ``"rejection_cost"`` or
         ``"scoring"``.
@@ -233,7 +237,8 @@ class Certificate:
     ('frozen', 143, True)
     >>> print(cert)  # doctest: +ELLIPSIS
     Selective-risk certificate (selective_clf ...)
-      model: LogisticRegression, protocol frozen, 143 calibration rows
+      model: LogisticRegression (max_proba of predict_proba), protocol frozen,
+      143 calibration rows
       objective: target_risk = 0.05, delta 0.1, method ltt_graph
       threshold: 0.7763
       risk bound: 0.04951 (guarantee holds: yes)
@@ -244,6 +249,8 @@ class Certificate:
     """
 
     model: str
+    confidence: str
+    response_method: str
     objective: str
     target: object
     delta: float | None
@@ -278,8 +285,8 @@ class Certificate:
 
         lines = [
             f"Selective-risk certificate (selective_clf {self.version})",
-            f"  model: {self.model}, protocol {self.protocol}, "
-            f"{self.n_calibration} calibration rows",
+            f"  model: {self.model} ({self.confidence} of {self.response_method}), "
+            f"protocol {self.protocol}, {self.n_calibration} calibration rows",
         ]
         objective = f"  objective: {self.objective} = {fmt(self.target)}"
         if self.delta is not None:
@@ -434,8 +441,13 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
         if is_risk
         else None
     )
+    confidence = estimator.confidence
+    if not isinstance(confidence, str):
+        confidence = getattr(confidence, "__name__", type(confidence).__name__)
     return Certificate(
         model=type(model).__name__,
+        confidence=confidence,
+        response_method=str(estimator.response_method_),
         objective=objective,
         target=_plain(target),
         delta=float(estimator.delta) if is_risk else None,
