@@ -254,6 +254,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         of the rejected samples (0.5 without a ``rejection_cost``). Other
         objectives ignore it.
 
+    verbose : int, default=0
+        Progress messages, as in
+        :class:`~sklearn.model_selection.GridSearchCV`: ``>0`` prints the
+        number of fits and the chosen threshold with its certificate; higher
+        values are passed to joblib, which reports the fold fits.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -412,6 +418,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         "random_state": ["random_state"],
         "store_cv_results": ["boolean"],
         "infeasible": [StrOptions({"reject", "raise"})],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -436,6 +443,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         classwise=False,
         novelty_detector=None,
         infeasible="reject",
+        verbose=0,
     ):
         self.estimator = estimator
         self.confidence = confidence
@@ -456,6 +464,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.classwise = classwise
         self.novelty_detector = novelty_detector
         self.infeasible = infeasible
+        self.verbose = verbose
 
     def _objective(self):
         given = [
@@ -550,6 +559,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 )
         self._fit(objective, X, y, sample_weight, fit_params)
         self.certificate_ = build_certificate(self, data_hash=hash_data(X, y))
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] {self.certificate_}")
         return self
 
     def _fit(self, objective, X, y, sample_weight, fit_params):
@@ -664,7 +675,13 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _collect(self, base, mode, splits, X, y, fit_params):
         """Fit one model per split; its out-of-fold decisions, in one pass."""
-        return Parallel(n_jobs=self.n_jobs)(
+        if self.verbose > 0:
+            what = "scoring the frozen model on" if mode == "frozen" else "fitting"
+            print(
+                f"[{type(self).__name__}] {what} {len(splits)} split(s) "
+                f"({mode} protocol)"
+            )
+        return Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(fit_and_collect)(
                 base if mode == "frozen" else clone(base),
                 X,

@@ -460,3 +460,15 @@ def test_class_missing_from_a_training_fold_warns_naming_it():
         UserWarning, match=r"split 0: \[0\]; split 1: \[1\]; split 2: \[2\]"
     ):
         clf.fit(X, y)
+
+
+def test_verbose_prints_fits_and_certificate(capsys):
+    """verbose=1 names the splits and prints the certificate; 0 is silent."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    SelectiveClassifierCV(model, rejection_cost=0.1, cv=3, verbose=1).fit(X, y)
+    printed = capsys.readouterr().out
+    assert "fitting 3 split(s) (refit protocol)" in printed
+    assert "Selective-risk certificate" in printed
+    SelectiveClassifierCV(model, rejection_cost=0.1, cv=3).fit(X, y)
+    assert capsys.readouterr().out == ""
