@@ -106,6 +106,11 @@ class RiskMonitor:
         The current value of the test process; the alarm is raised when it
         reaches ``1 / alpha``.
 
+    max_e_value_ : float
+        The largest value so far: the alarm would have been raised at any
+        ``alpha >= 1 / max_e_value_`` (the process does not depend on
+        ``alpha``).
+
     alarm_ : bool
         Whether the alarm was raised (it stays raised).
 
@@ -203,7 +208,7 @@ class RiskMonitor:
             every = default_restart_every(target)
         self.detector_ = ChangeDetector(target, every)
         self.n_seen_ = self.n_errors_ = self.n_rejected_ = 0
-        self.e_value_ = 1.0
+        self.e_value_ = self.max_e_value_ = 1.0
         self.alarm_ = False
         self.alarm_at_ = None
 
@@ -260,6 +265,7 @@ class RiskMonitor:
         self.n_seen_ += errors.shape[0]
         self.n_errors_ += int(errors.sum())
         self.e_value_ = float(values[-1])
+        self.max_e_value_ = max(self.max_e_value_, float(values.max()))
         return self
 
     @property
@@ -350,8 +356,12 @@ class AcceptanceMonitor:
         Anytime-valid ``1 - alpha`` interval of a constant acceptance rate.
 
     e_value_ : float
-        Current value of the two-sided test process (alarm at ``2 / alpha``
-        with a margin, ``1 / alpha`` without).
+        Current value of the two-sided test process (the mean of the two
+        one-sided ones; alarm at ``2 / alpha`` with a margin, ``1 / alpha``
+        without).
+
+    max_e_value_ : float
+        The largest value so far.
 
     alarm_ : bool
         Whether the alarm was raised; ``alarm_at_`` the rows seen then.
@@ -470,7 +480,7 @@ class AcceptanceMonitor:
             ),
         }
         self.n_seen_ = self.n_accepted_ = 0
-        self.e_value_ = 1.0
+        self.e_value_ = self.max_e_value_ = 1.0
         self.alarm_ = False
         self.alarm_at_ = None
         self.direction_ = None
@@ -523,6 +533,7 @@ class AcceptanceMonitor:
         self.n_seen_ += rejected.shape[0]
         self.n_accepted_ += int((~rejected).sum())
         self.e_value_ = float(values[-1])
+        self.max_e_value_ = max(self.max_e_value_, float(values.max()))
         return self
 
     @property
