@@ -7,6 +7,7 @@ what abstaining buys with selective-classification metrics.
 
 from ._cascade import SelectiveCascade
 from ._cascade_cv import SelectiveCascadeCV
+from ._certificate import Certificate
 from ._classifier import SelectiveClassifier
 from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay
@@ -16,6 +17,7 @@ from .exceptions import GuaranteeWarning, InfeasibleTargetError
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Certificate",
     "GuaranteeWarning",
     "InfeasibleTargetError",
     "KerasProbaClassifier",

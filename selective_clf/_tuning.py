@@ -16,6 +16,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from . import _classwise
+from ._certificate import build_certificate, calibration_record, hash_data
 from ._classifier import (
     DEFAULT_REJECTION_COST,
     BaseSelectiveClassifier,
@@ -255,6 +256,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         of the rejected samples (0.5 without a ``rejection_cost``). Other
         objectives ignore it.
 
+    verbose : int, default=0
+        Progress messages, as in
+        :class:`~sklearn.model_selection.GridSearchCV`: ``>0`` prints the
+        number of fits and the chosen threshold with its certificate; higher
+        values are passed to joblib, which reports the fold fits.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -296,6 +303,12 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         target this calibration set could certify with ``method`` at
         ``delta`` (nan if none, or when the target was certified). Choosing a
         new target from it on the same data loses the guarantee.
+
+    certificate_ : Certificate
+        The guarantee of the fit in one object (objective, target, protocol,
+        calibration size and data hash, threshold, bound, coverage with its
+        interval), printable and exportable to JSON; see
+        :class:`~selective_clf.Certificate`.
 
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
@@ -407,6 +420,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         "random_state": ["random_state"],
         "store_cv_results": ["boolean"],
         "infeasible": [StrOptions({"reject", "raise"})],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -431,6 +445,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         classwise=False,
         novelty_detector=None,
         infeasible="reject",
+        verbose=0,
     ):
         self.estimator = estimator
         self.confidence = confidence
@@ -451,6 +466,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.classwise = classwise
         self.novelty_detector = novelty_detector
         self.infeasible = infeasible
+        self.verbose = verbose
 
     def _objective(self):
         given = [
@@ -521,7 +537,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         check_not_bool(self.reject_label, "reject_label")
         self._check_classwise_params(objective)
         if any(is_dask_collection(a) for a in (X, y, sample_weight)):
-            return self._fit_dask(objective, X, y, sample_weight)
+            self._fit_dask(objective, X, y, sample_weight)
+            return self._certify_fitted(X, y)
         check_fit_target(y, type(self).__name__)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
@@ -533,7 +550,15 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     "meaning for a cost or a score."
                 )
             self._refuse_weights(objective)
-        return self._fit(objective, X, y, sample_weight, fit_params)
+        self._fit(objective, X, y, sample_weight, fit_params)
+        return self._certify_fitted(X, y)
+
+    def _certify_fitted(self, X, y):
+        """Set ``certificate_``, the one record of what the fit guarantees."""
+        self.certificate_ = build_certificate(self, data_hash=hash_data(X, y))
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] {self.certificate_}")
+        return self
 
     def _refuse_weights(self, objective):
         """Refuse ``sample_weight`` with an objective whose guarantee counts rows."""
@@ -575,6 +600,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         val = np.concatenate([fold.val for fold in folds])
         # coverage_ counts the novel samples (always rejected) too.
         kept_share = val.shape[0] / sum(fold.n_val for fold in folds)
+        self._calibration = calibration_record(
+            objective, mode, sum(fold.n_val for fold in folds)
+        )
         y_true = np.asarray(_safe_indexing(y, val))
         y_pred = np.concatenate([fold.y_pred for fold in folds])
         oof = Bunch(
@@ -630,8 +658,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 int((counts.n_total - counts.n_finite).sum()),
                 int(counts.n_total.sum()),
             )
+            self._calibration = calibration_record(
+                objective, "frozen", int(counts.n_total.sum())
+            )
             return self._set_count_results(counts)
         oof = _dask.collect_decisions(self, data)
+        self._calibration = calibration_record(
+            objective, "frozen", oof.confidence.shape[0]
+        )
         self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
         choice = self._choose(objective, oof, None, None, None)
         return self._set_results(objective, choice, oof, 1.0)
@@ -717,7 +751,13 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _collect(self, base, mode, splits, X, y, fit_params):
         """Fit one model per split; its out-of-fold decisions, in one pass."""
-        return Parallel(n_jobs=self.n_jobs)(
+        if self.verbose > 0:
+            what = "scoring the frozen model on" if mode == "frozen" else "fitting"
+            print(
+                f"[{type(self).__name__}] {what} {len(splits)} split(s) "
+                f"({mode} protocol)"
+            )
+        return Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(fit_and_collect)(
                 base if mode == "frozen" else clone(base),
                 X,

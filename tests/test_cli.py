@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.utils import Bunch
 
 from selective_clf._cli import main, run_demo
 
@@ -269,3 +270,221 @@ def test_cli_page_commands_run(tmp_path, monkeypatch, capsys):
         assert code == 0, (command, captured.err)
         assert "AURC" in captured.out
     assert (tmp_path / "rc.png").exists()
+
+
+# -- certify and monitor ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    """A fitted LogisticRegression (pickle and skops), calibration and stream CSVs."""
+    import pickle
+
+    from sklearn.linear_model import LogisticRegression
+
+    root = tmp_path_factory.mktemp("certify")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 4))
+    logit = 3 * X[:, 0] + 2 * X[:, 1]
+    y = (rng.random(4000) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = LogisticRegression().fit(X[:1000], y[:1000])
+    with (root / "model.pkl").open("wb") as handle:
+        pickle.dump(model, handle)
+
+    def write(name, X, y, extra=None):
+        header = "f0,f1,f2,f3,label" + (",pred" if extra is not None else "")
+        lines = [header]
+        for i, (x, label) in enumerate(zip(X, y, strict=True)):
+            cells = [f"{v:.6f}" for v in x] + [str(label)]
+            if extra is not None:
+                cells.append(str(extra[i]))
+            lines.append(",".join(cells))
+        (root / name).write_text("\n".join(lines) + "\n")
+        return root / name
+
+    calibration = write("cal.csv", X[1000:2500], y[1000:2500])
+    # the stream: 1500 rows like calibration, then the labels of 40% of the
+    # rows are flipped (a drift the model cannot see)
+    y_stream = y[2500:].copy()
+    flip = np.random.default_rng(0).random(1500) < 0.4
+    flip[:700] = False
+    y_stream[flip] = 1 - y_stream[flip]
+    stream = write("stream.csv", X[2500:], y_stream)
+    return Bunch(
+        root=root, model=model, X=X, y=y, calibration=calibration, stream=stream,
+        write=write, y_stream=y_stream,
+    )  # fmt: skip
+
+
+def _certify(saved_model, capsys, *extra):
+    out = saved_model.root / "cert.json"
+    code = main(
+        [
+            "certify", "--model", str(saved_model.root / "model.pkl"),
+            "--data", str(saved_model.calibration), "--target", "label",
+            "--target-risk", "0.05", "--output", str(out), *extra,
+        ]
+    )  # fmt: skip
+    return code, out, capsys.readouterr()
+
+
+def test_certify_prints_and_writes_the_certificate(saved_model, capsys):
+    """certify: the printed certificate, its JSON, the same as in Python."""
+    from sklearn.frozen import FrozenEstimator
+
+    from selective_clf import Certificate, SelectiveClassifierCV
+    from selective_clf._certificate import hash_file
+
+    code, out, printed = _certify(saved_model, capsys)
+    assert code == 0
+    cert = Certificate.from_json(out.read_text())
+    assert (
+        "Selective-risk certificate" in printed.out and "protocol frozen" in printed.out
+    )
+    assert cert.model_hash == hash_file(saved_model.root / "model.pkl")
+    expected = SelectiveClassifierCV(
+        FrozenEstimator(saved_model.model), target_risk=0.05
+    ).fit(saved_model.X[1000:2500], saved_model.y[1000:2500])
+    assert cert.threshold == pytest.approx(expected.threshold_)
+    assert cert.n_calibration == 1500
+
+
+def test_monitor_replays_and_alarms_after_the_drift(saved_model, capsys):
+    """monitor --model and --prediction agree and alarm after row 700."""
+    from sklearn.frozen import FrozenEstimator
+
+    from selective_clf import Certificate, SelectiveClassifier
+
+    _, out, _ = _certify(saved_model, capsys)
+    code = main(
+        [
+            "monitor", "--certificate", str(out), "--data", str(saved_model.stream),
+            "--target", "label", "--model", str(saved_model.root / "model.pkl"),
+        ]
+    )  # fmt: skip
+    by_model = capsys.readouterr().out
+    assert code == 1 and "RISK ALARM at data row" in by_model
+    row = int(re.search(r"RISK ALARM at data row (\d+)", by_model).group(1))
+    assert 700 < row < 1500
+    cert = Certificate.from_json(out.read_text())
+    clf = SelectiveClassifier(
+        FrozenEstimator(saved_model.model), threshold=cert.threshold
+    ).fit(saved_model.X[:2], saved_model.y[:2])
+    pred = clf.predict(saved_model.X[2500:])
+    path = saved_model.write(
+        "decisions.csv", saved_model.X[2500:], saved_model.y_stream, pred
+    )
+    code = main(
+        [
+            "monitor", "--certificate", str(out), "--data", str(path),
+            "--target", "label", "--prediction", "pred",
+        ]
+    )  # fmt: skip
+    by_column = capsys.readouterr().out
+    assert code == 1
+    assert by_column.splitlines()[1:] == by_model.splitlines()[1:]
+
+
+def test_monitor_without_drift_stays_quiet(saved_model, capsys):
+    """The first 700 stream rows (no drift): no alarm, exit status 0."""
+    _, out, _ = _certify(saved_model, capsys)
+    path = saved_model.write(
+        "quiet.csv", saved_model.X[2500:3200], saved_model.y[2500:3200]
+    )
+    code = main(
+        [
+            "monitor", "--certificate", str(out), "--data", str(path),
+            "--target", "label", "--model", str(saved_model.root / "model.pkl"),
+        ]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0 and "risk monitor: no alarm" in printed
+
+
+def test_certify_and_monitor_bad_input(saved_model, capsys, tmp_path):
+    """Wrong column, model without scores, another model: one-line errors."""
+    import pickle
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    _, out, _ = _certify(saved_model, capsys)
+    model = str(saved_model.root / "model.pkl")
+    cal = str(saved_model.calibration)
+
+    def error(args):
+        assert main(args) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert not any("Traceback" in line for line in lines)
+        return lines[-1]
+
+    base = ["certify", "--model", model, "--data", cal, "--target-risk", "0.05"]
+    assert "unknown target column 'lab'" in error([*base, "--target", "lab"])
+    assert "columns: ['f0', 'f1', 'f2', 'f3', 'label']" in error(
+        [*base, "--target", "lab"]
+    )
+
+    class NoScores(LinearSVC):
+        decision_function = property()  # hasattr is False
+
+    import selective_clf._cli as cli_module
+
+    no_scores = tmp_path / "noscores.pkl"
+    cli_module.NoScores = NoScores  # picklable by a module attribute
+    NoScores.__module__, NoScores.__qualname__ = cli_module.__name__, "NoScores"
+    fitted = NoScores().fit(saved_model.X[:100], saved_model.y[:100])
+    no_scores.write_bytes(pickle.dumps(fitted))
+    message = error(["certify", "--model", str(no_scores), "--data", cal,
+                     "--target", "label", "--target-risk", "0.05"])  # fmt: skip
+    assert "neither predict_proba nor decision_function" in message
+    del cli_module.NoScores
+
+    other = tmp_path / "other.pkl"
+    other.write_bytes(
+        pickle.dumps(
+            LogisticRegression(C=0.01).fit(saved_model.X[:500], saved_model.y[:500])
+        )
+    )
+    message = error(["monitor", "--certificate", str(out), "--data",
+                     str(saved_model.stream), "--target", "label", "--model",
+                     str(other)])  # fmt: skip
+    assert "is not the model the certificate describes" in message
+    message = error(["monitor", "--certificate", cal, "--data",
+                     str(saved_model.stream), "--target", "label", "--model",
+                     model])  # fmt: skip
+    assert "is not a certificate" in message
+    message = error(["monitor", "--certificate", str(out), "--data",
+                     str(saved_model.stream), "--target", "label",
+                     "--prediction", "nope"])  # fmt: skip
+    assert "unknown prediction column 'nope'" in message
+    assert "not a pickled model" in error(
+        [*base[:2], cal, *base[3:], "--target", "label"]
+    )
+
+
+def test_certify_reads_skops_models(saved_model, capsys, tmp_path):
+    """A model saved with skops certifies like the pickled one."""
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "model.skops"
+    sio.dump(saved_model.model, path)
+    code = main(["certify", "--model", str(path), "--data",
+                 str(saved_model.calibration), "--target", "label",
+                 "--target-risk", "0.05"])  # fmt: skip
+    assert code == 0 and "protocol frozen" in capsys.readouterr().out
+
+
+def test_version_and_program_name(capsys, monkeypatch):
+    """--version prints the version; --help names the command it was run as."""
+    from selective_clf import __version__
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert __version__ in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/selective-clf"])
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: selective-clf")
+    monkeypatch.setattr(sys, "argv", ["/x/selective_clf/__main__.py"])
+    with pytest.raises(SystemExit):
+        main(["certify", "--help"])
+    assert capsys.readouterr().out.startswith("usage: python -m selective_clf certify")

@@ -718,3 +718,15 @@ def test_target_coverage_rejecting_one_rank_gives_the_lowest_confidence():
     assert clf.coverage_ == 1.0
     rho0 = SelectiveClassifierCV(model, target_coverage=0.995).fit(X, y)  # k = 0
     assert rho0.threshold_ == -np.inf
+
+
+def test_verbose_prints_fits_and_certificate(capsys):
+    """verbose=1 names the splits and prints the certificate; 0 is silent."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    SelectiveClassifierCV(model, rejection_cost=0.1, cv=3, verbose=1).fit(X, y)
+    printed = capsys.readouterr().out
+    assert "fitting 3 split(s) (refit protocol)" in printed
+    assert "Selective-risk certificate" in printed
+    SelectiveClassifierCV(model, rejection_cost=0.1, cv=3).fit(X, y)
+    assert capsys.readouterr().out == ""

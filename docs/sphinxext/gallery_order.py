@@ -16,6 +16,7 @@ READING_ORDER = [
     "plot_triage.py",
     "plot_novelty.py",
     "plot_cascade.py",
+    "plot_monitoring.py",
 ]
 
 
