@@ -31,19 +31,32 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._counting import counts_at
-from .certify import RISK_METHODS, best_achievable_risk, resolve_risk_method
+from .certify import (
+    RISK_METHODS,
+    best_achievable_risk,
+    certified_thresholds,
+    resolve_risk_method,
+)
 
 __all__ = [
+    "certify_common_threshold",
     "choose_rejection_cost",
     "choose_target_coverage",
     "choose_target_risk",
+    "eligible_keys",
+    "needed_size",
     "per_class_values",
     "sidak_levels",
 ]
 
 
-def per_class_values(value, classes, name, *, low, high, low_closed, high_closed):
+def per_class_values(
+    value, classes, name, *, low, high, low_closed, high_closed, kind="class"
+):
     """Check a scalar, array-like or mapping parameter; return one per class.
+
+    The same for groups (``kind="group"``, ``classes`` being the groups): a
+    class and a group are both a key that splits the samples.
 
     Parameters
     ----------
@@ -58,24 +71,29 @@ def per_class_values(value, classes, name, *, low, high, low_closed, high_closed
         The allowed interval.
     low_closed, high_closed : bool
         Whether its ends are allowed.
+    kind : {"class", "group"}, default="class"
+        What the keys are, for the error messages.
 
     Returns
     -------
     values : ndarray of shape (n_classes,)
     """
     class_list = np.asarray(classes).tolist()
+    kinds, attribute = (
+        ("classes", "classes_") if kind == "class" else ("groups", "groups_")
+    )
     if isinstance(value, Mapping):
         unknown = [key for key in value if not any(key == c for c in class_list)]
         if unknown:
             raise ValueError(
-                f"{name} names {unknown!r}, which are not classes; the classes are "
-                f"{class_list!r}."
+                f"{name} names {unknown!r}, which are not {kinds}; the {kinds} "
+                f"are {class_list!r}."
             )
         missing = [c for c in class_list if not any(key == c for key in value)]
         if missing:
             raise ValueError(
-                f"{name} has no entry for class {missing[0]!r}: a mapping must give "
-                f"a value for every class {class_list!r}."
+                f"{name} has no entry for {kind} {missing[0]!r}: a mapping must "
+                f"give a value for every {kind} {class_list!r}."
             )
         value = [next(v for key, v in value.items() if key == c) for c in class_list]
     flat = np.ravel(np.asarray(value, dtype=object))
@@ -84,15 +102,15 @@ def per_class_values(value, classes, name, *, low, high, low_closed, high_closed
     ):
         raise ValueError(
             f"{name}={value!r} must hold numbers (not booleans or strings): a "
-            "float, one float per class in the order of classes_, or a mapping "
-            "from class to float."
+            f"float, one float per {kind} in the order of {attribute}, or a "
+            f"mapping from {kind} to float."
         )
     values = np.asarray(value, dtype=np.float64)
     if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != len(class_list)):
         raise ValueError(
-            f"{name} must be a number, one value per class ({len(class_list)} "
-            "values, in the order of classes_) or a mapping from class to value; "
-            f"got shape {values.shape}."
+            f"{name} must be a number, one value per {kind} ({len(class_list)} "
+            f"values, in the order of {attribute}) or a mapping from {kind} to "
+            f"value; got shape {values.shape}."
         )
     values = np.array(np.broadcast_to(values, (len(class_list),)))
     above = values >= low if low_closed else values > low
@@ -118,6 +136,138 @@ def sidak_levels(delta, eligible):
         return np.zeros(eligible.shape[0])
     level = -math.expm1(math.log1p(-delta) / n_eligible)
     return np.where(eligible, level, 0.0)
+
+
+def eligible_keys(sizes, target_risk, delta):
+    """Whether each key (class or group) has enough samples to be certified.
+
+    A key with ``m`` samples can pass a test at ``delta`` only if a test
+    without any error does: ``(1 - r) ** m <= delta``. Depends on the sizes
+    and the targets only, never on the errors.
+    """
+    sizes = np.asarray(sizes)
+    with np.errstate(divide="ignore"):
+        log_p_zero = sizes * np.log1p(-np.asarray(target_risk, dtype=np.float64))
+    return (sizes > 0) & (log_p_zero <= math.log(delta))
+
+
+def needed_size(target_risk, level):
+    """Fewest samples at which a test without any error passes at ``level``.
+
+    The smallest ``m`` with ``(1 - target_risk) ** m <= level``: a key with
+    fewer calibration samples cannot be certified at that level whatever its
+    errors.
+
+    Examples
+    --------
+    >>> from selective_clf._classwise import needed_size
+    >>> needed_size(0.05, 0.05)  # 0.95 ** 59 = 0.0485
+    59
+    """
+    return int(math.ceil(math.log(level) / math.log1p(-target_risk) - 1e-12))
+
+
+def certify_common_threshold(
+    confidences, errors, *, target_risk, delta, method, grid, robust_start=True
+):
+    """One threshold certified in every key (group) at once.
+
+    Each eligible key (:func:`eligible_keys`) gets the Šidák level ``1 - (1
+    - delta) ** (1 / G')`` (:func:`sidak_levels`, ``G'`` eligible keys) and
+    the set of thresholds of ``grid`` its procedure certifies
+    (:func:`~selective_clf.certify.certified_thresholds`); the threshold is
+    the lowest one (largest coverage) certified in every eligible key.
+
+    Guarantee: with probability at least ``1 - delta``, the selective risk of
+    every eligible key ``g`` at the returned threshold is at most
+    ``target_risk[g]``. Condition on the keys of the calibration samples
+    (here the sensitive group of each row, given by the data, not by the
+    model): the samples of key ``g`` are then i.i.d. draws from the law of a
+    new sample given that its key is ``g``, independent across keys, and the
+    selective risk of ``g`` at ``t`` is the error rate of that law among the
+    samples accepted at ``t``. Each key's procedure controls, at its level,
+    the probability that any threshold it certifies has a risk above target;
+    with the grid fixed before the errors are seen these events are
+    independent across keys, so none happens with probability at least
+    ``prod (1 - level) = 1 - delta``, and on that event every threshold in
+    all the sets, the returned one included, holds in every key. With the
+    default grid (the distinct confidences of all samples) the grid depends
+    on every key's confidences: the same argument as for the default
+    candidates of :func:`~selective_clf.certify.select_threshold_ltt`, and
+    the slow test-suite checks the every-key violation rate by simulation.
+
+    Parameters
+    ----------
+    confidences, errors : list of ndarray
+        The finite confidences and the error flags of the samples of each key.
+    target_risk : ndarray of shape (n_keys,)
+        Target selective risk of each key, in (0, 1).
+    delta : float
+        Allowed probability that any eligible key exceeds its target.
+    method : str
+        One of :data:`~selective_clf.certify.GRID_METHODS`.
+    grid : ndarray
+        The candidate thresholds shared by every key (never chosen from the
+        errors).
+    robust_start : bool, default=True
+        Passed to :func:`~selective_clf.certify.certified_thresholds`.
+
+    Returns
+    -------
+    choice : Bunch
+        ``threshold`` (``inf`` when no threshold is certified in every
+        eligible key, or no key is eligible), ``feasible``, ``eligible``,
+        ``delta`` (each key's level, 0 when not eligible), ``needed_size``
+        (per key, the calibration size at which a test without any error
+        passes at the level it has or would get as one more eligible key),
+        ``risk_bound`` (per key at ``threshold``; NaN when not eligible or
+        not feasible) and ``certified_somewhere`` (per key: whether its
+        procedure certified any threshold of the grid).
+    """
+    n_keys = len(confidences)
+    targets = np.asarray(target_risk, dtype=np.float64)
+    sizes = np.array([c.shape[0] for c in confidences])
+    eligible = eligible_keys(sizes, targets, delta)
+    levels = sidak_levels(delta, eligible)
+    n_eligible = int(eligible.sum())
+    share = float(sidak_levels(delta, [True] * (n_eligible + 1))[0])
+    needed = np.array(
+        [
+            needed_size(targets[g], levels[g] if eligible[g] else share)
+            for g in range(n_keys)
+        ]
+    )
+    grid = np.unique(np.asarray(grid, dtype=np.float64))[::-1]
+    common = np.ones(grid.shape[0], dtype=bool)
+    bounds = np.full((n_keys, grid.shape[0]), np.nan)
+    somewhere = np.zeros(n_keys, dtype=bool)
+    for g in np.flatnonzero(eligible):
+        result = certified_thresholds(
+            confidences[g],
+            errors[g],
+            target_risk=float(targets[g]),
+            delta=float(levels[g]),
+            thresholds=grid,
+            method=method,
+            robust_start=robust_start,
+        )
+        common &= result.certified
+        bounds[g] = result.risk_bound
+        somewhere[g] = result.certified.any()
+    feasible = n_eligible > 0 and bool(common.any())
+    threshold, bound = np.inf, np.full(n_keys, np.nan)
+    if feasible:
+        j = int(np.flatnonzero(common)[-1])  # the lowest threshold
+        threshold, bound = float(grid[j]), bounds[:, j]
+    return Bunch(
+        threshold=threshold,
+        feasible=feasible,
+        eligible=eligible,
+        delta=levels,
+        needed_size=needed,
+        risk_bound=bound,
+        certified_somewhere=somewhere,
+    )
 
 
 def _pick_cost(curve, cost):
@@ -398,9 +548,7 @@ def choose_target_risk(
     """
     n_classes = len(confidences)
     sizes = np.array([c.shape[0] for c in confidences])
-    with np.errstate(divide="ignore"):
-        log_p_zero = sizes * np.log1p(-np.asarray(target_risk))
-    eligible = (sizes > 0) & (log_p_zero <= math.log(delta))
+    eligible = eligible_keys(sizes, target_risk, delta)
     levels = sidak_levels(delta, eligible)
     method = resolve_risk_method(method)
     select = RISK_METHODS[method]

@@ -1146,3 +1146,46 @@ def test_selections_keep_their_pinned_outputs(
         assert np.isnan(res.risk_bound)
     else:
         assert res.risk_bound == pytest.approx(bound, rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "ltt_holm"])
+@pytest.mark.parametrize("seed", range(4))
+def test_certified_thresholds_contains_each_selection(method, seed):
+    """On a method's own grid, the lowest certified threshold is its selection."""
+    from selective_clf.certify import (
+        RISK_METHODS,
+        certified_thresholds,
+        holm_candidates,
+    )
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(100, 1500))
+    confidence = rng.uniform(size=n).round(3)
+    p_error = np.maximum(0.03, 0.03 + rng.uniform(0.2, 1.0) * (0.6 - confidence))
+    if seed % 2:  # a confidently wrong cluster: the set is not upward closed
+        p_error = np.where(confidence > 0.95, 0.3, p_error)
+    error = (rng.uniform(size=n) < p_error).astype(int)
+    target, delta = 0.1, 0.05
+    selection = RISK_METHODS[method](confidence, error, target_risk=target, delta=delta)
+    grid = (
+        holm_candidates(confidence, target_risk=target, delta=delta)
+        if method == "ltt_holm"
+        else np.unique(confidence)
+    )
+    result = certified_thresholds(
+        confidence,
+        error,
+        target_risk=target,
+        delta=delta,
+        thresholds=grid,
+        method=method,
+    )
+    assert (np.diff(result.thresholds) < 0).all()
+    if not selection.feasible:
+        assert not result.certified.any()
+        return
+    lowest = result.thresholds[result.certified].min()
+    assert lowest == selection.threshold
+    at = result.thresholds == lowest
+    assert result.risk_bound[at][0] == pytest.approx(selection.risk_bound)
+    assert np.isnan(result.risk_bound[~result.certified]).all()

@@ -21,7 +21,9 @@ import numpy as np
 from ._binomial import binomial_p_value, clopper_pearson_upper
 from ._grids import grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
+    GRID_METHODS,
     ThresholdSelection,
+    certified_thresholds,
     certify_chains,
     select_threshold_ltt,
     select_threshold_ltt_graph,
@@ -32,11 +34,13 @@ from ._select import best_achievable_risk as _best_achievable_risk
 
 __all__ = [
     "DEFAULT_RISK_METHOD",
+    "GRID_METHODS",
     "RENAMED_RISK_METHODS",
     "RISK_METHODS",
     "ThresholdSelection",
     "best_achievable_risk",
     "binomial_p_value",
+    "certified_thresholds",
     "certify_chains",
     "clopper_pearson_upper",
     "grouped_counts",

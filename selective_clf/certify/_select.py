@@ -63,10 +63,16 @@ from ._binomial import (
     start_count,
 )
 from ._fwer import bonferroni, chain_with_entries, fixed_sequence, holm
-from ._grids import _grouped_counts, candidates, check_calibration, ltt_candidates
+from ._grids import (
+    _grouped_counts,
+    candidates,
+    check_calibration,
+    ltt_candidates,
+)
 
 __all__ = [
     "ThresholdSelection",
+    "certified_thresholds",
     "certify_chains",
     "select_threshold_ltt",
     "select_threshold_ltt_graph",
@@ -762,6 +768,136 @@ def certify_chains(
     if index.size:
         bound[index] = _running_bounds(cand_n, cand_k, held, index)
     return certified, bound
+
+
+# --------------------------------------------------------------------------
+# the whole certified set on a given grid (for a threshold common to groups)
+# --------------------------------------------------------------------------
+
+#: The methods whose certified set on a given grid :func:`certified_thresholds`
+#: returns (a family-wise procedure over a grid). SGR's binary search tests
+#: thresholds it chooses itself, so it has no set on a grid.
+GRID_METHODS = ("ltt_graph", "ltt", "ltt_holm")
+
+
+def certified_thresholds(
+    confidence,
+    error,
+    *,
+    target_risk,
+    delta,
+    thresholds,
+    method="ltt_graph",
+    robust_start=True,
+):
+    """Every candidate of a grid that a method certifies, not only the best.
+
+    The selections return the certified candidate with the largest coverage;
+    the family-wise statement behind them is stronger: with probability at
+    least ``1 - delta``, *every* rejected null hypothesis "the selective risk
+    at ``t`` exceeds ``target_risk``" is true to reject. This returns that
+    whole rejected set on the grid ``thresholds``, which need not be upward
+    closed (``"ltt_graph"`` and ``"ltt_holm"`` may certify a threshold and
+    not a higher one). A threshold common to several disjoint groups is
+    certified in all of them when it lies in each group's set (see
+    :func:`selective_clf._classwise.certify_common_threshold`).
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Target selective risk, in (0, 1).
+    delta : float
+        Family-wise level, in (0, 1).
+    thresholds : array-like of shape (n_thresholds,)
+        The grid (deduplicated and sorted internally). It may depend on
+        confidences, never on errors.
+    method : {"ltt_graph", "ltt", "ltt_holm"}, default="ltt_graph"
+        The procedure, as in :data:`~selective_clf.certify.RISK_METHODS`:
+        the graph of :func:`select_threshold_ltt_graph`, the fixed sequence
+        or Holm's step-down of :func:`select_threshold_ltt`, on this grid.
+    robust_start : bool, default=True
+        For ``"ltt"``: start the sequence at the first candidate accepting
+        the count of :func:`~selective_clf.certify.ltt_candidates` (where
+        two errors can pass), as its default candidates do; ``False`` tests
+        from the first testable candidate, as for a user grid.
+
+    Returns
+    -------
+    result : Bunch
+        ``thresholds`` (decreasing), ``certified`` (bool, one per threshold)
+        and ``risk_bound`` (the reporting bound of the method at each
+        certified threshold, NaN elsewhere).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf.certify import certified_thresholds
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> result = certified_thresholds(
+    ...     confidence, error, target_risk=0.1, delta=0.05,
+    ...     thresholds=[0.9, 0.75, 0.6, 0.5],
+    ... )
+    >>> result.thresholds.tolist(), result.certified.tolist()
+    ([0.9, 0.75, 0.6, 0.5], [False, True, False, False])
+
+    0.9 accepts 40 samples, fewer than the first entry of the graph (where
+    the test would pass with two errors), so it is never tested; the fixed
+    sequence on this grid tests it:
+
+    >>> certified_thresholds(
+    ...     confidence, error, target_risk=0.1, delta=0.05,
+    ...     thresholds=[0.9, 0.75, 0.6, 0.5], method="ltt", robust_start=False,
+    ... ).certified.tolist()
+    [True, True, False, False]
+    """
+    from sklearn.utils import Bunch
+
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
+    if method not in GRID_METHODS:
+        raise ValueError(
+            f"method={method!r} has no certified set on a grid (SGR's binary "
+            "search chooses the thresholds it tests); a threshold common to "
+            f"several groups can be certified with one of {list(GRID_METHODS)}."
+        )
+    m = confidence.shape[0]
+    cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
+    certified = np.zeros(cand_t.shape[0], dtype=bool)
+    bound = np.full(cand_t.shape[0], np.nan)
+    if method == "ltt_graph":
+        entry_counts, entry_levels = _graph_entries(m, target_risk, delta)
+        starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
+        if not starts:
+            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+        p_values = binomial_p_value(cand_k, cand_n, target_risk)
+        certified, held = chain_with_entries(p_values, starts, levels)
+    else:
+        testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
+        if method == "ltt" and robust_start:
+            n_start = start_count(target_risk, delta, m)
+            testable &= cand_n >= (m + 1 if n_start is None else n_start)
+        index = np.flatnonzero(testable)
+        if index.size == 0:
+            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+        p_values = binomial_p_value(cand_k[index], cand_n[index], target_risk)
+        procedure = fixed_sequence if method == "ltt" else holm
+        passed, held_tested = procedure(p_values, delta)
+        certified[index] = passed
+        held = np.zeros(cand_t.shape[0])
+        held[index] = held_tested
+    index = np.flatnonzero(certified)
+    if index.size:
+        if method == "ltt_holm":
+            bound[index] = cp_upper(cand_k[index], cand_n[index], held[index])
+        else:
+            bound[index] = _running_bounds(cand_n, cand_k, held, index)
+    return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
 
 
 # --------------------------------------------------------------------------

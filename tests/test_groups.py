@@ -1,0 +1,347 @@
+"""Guarantees per group: sensitive_features in SelectiveClassifierCV and metrics."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import IsolationForest
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+
+from selective_clf import GuaranteeWarning, InfeasibleTargetError, SelectiveClassifierCV
+from selective_clf._groups import encode_groups
+from selective_clf.certify import certified_thresholds
+
+from ._helpers import ProbaFromColumns
+
+
+def group_data(n, seed, minority_share=0.2, ratio=2.0, base=0.3):
+    """Binary data whose error rate at confidence ``c`` is ``base * (1 - c)``.
+
+    ... in the majority group, ``ratio`` times that in the minority group
+    (capped at 1/2). The model is frozen: its probabilities are columns of X
+    and it always predicts class 1, so a row is an error iff ``y == 0``.
+    """
+    rng = np.random.default_rng(seed)
+    confidence = np.round(rng.uniform(0.5, 1.0, size=n), 3)
+    minority = rng.uniform(size=n) < minority_share
+    p_error = np.minimum(0.5, base * (1 - confidence) * np.where(minority, ratio, 1))
+    y = (rng.uniform(size=n) >= p_error).astype(int)
+    X = np.c_[1 - confidence, confidence]
+    groups = np.where(minority, "minority", "majority")
+    model = FrozenEstimator(ProbaFromColumns().fit(X, [0, 1]))
+    return X, y, groups, model
+
+
+def _fixed_sequence_by_hand(confidence, error, grid, target, level):
+    """Fixed sequence on ``grid`` (decreasing) with scipy: the certified mask."""
+    certified = np.zeros(grid.shape[0], dtype=bool)
+    for j, t in enumerate(grid):
+        n = int((confidence >= t).sum())
+        if n == 0 or (1 - target) ** n > level:  # untestable: skipped
+            continue
+        k = int(error[confidence >= t].sum())
+        if stats.binom.cdf(k, n, target) > level:
+            break
+        certified[j] = True
+    return certified
+
+
+# -- the group guarantee in SelectiveClassifierCV ----------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fixed_sequence_threshold_matches_a_hand_computation(seed):
+    """method='ltt' on a grid: lowest threshold passed by every group's sequence."""
+    X, y, groups, model = group_data(3000, seed)
+    grid = np.linspace(0.5, 1.0, 26)
+    target, delta = 0.15, 0.1
+    clf = SelectiveClassifierCV(
+        model, target_risk=target, delta=delta, method="ltt", thresholds=grid
+    ).fit(X, y, sensitive_features=groups)
+    level = 1 - (1 - delta) ** (1 / 2)  # Šidák over the two groups
+    confidence, error = X[:, 1], y == 0
+    common = np.ones(grid.shape[0], dtype=bool)
+    for g in ("majority", "minority"):
+        rows = groups == g
+        common &= _fixed_sequence_by_hand(
+            confidence[rows], error[rows], grid[::-1], target, level
+        )
+    expected = grid[::-1][common].min()
+    assert clf.threshold_ == pytest.approx(expected)
+    assert clf.groups_.tolist() == ["majority", "minority"]
+    assert (clf.group_risk_bound_ <= target).all()
+    for k, g in enumerate(clf.groups_):
+        accepted = (groups == g) & (confidence >= clf.threshold_)
+        assert clf.group_coverage_[k] == pytest.approx(
+            accepted.sum() / (groups == g).sum()
+        )
+        assert clf.group_risk_[k] == pytest.approx(error[accepted].mean())
+    assert clf.group_n_calibration_.tolist() == [
+        int((groups == "majority").sum()),
+        int((groups == "minority").sum()),
+    ]
+
+
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "ltt_holm"])
+def test_one_group_is_the_scalar_certificate(method):
+    """With a single group the group path certifies the scalar threshold."""
+    X, y, _, model = group_data(1500, 3)
+    kwargs = dict(target_risk=0.08, delta=0.05, method=method)
+    scalar = SelectiveClassifierCV(model, **kwargs).fit(X, y)
+    grouped = SelectiveClassifierCV(model, **kwargs).fit(
+        X, y, sensitive_features=np.zeros(X.shape[0])
+    )
+    assert grouped.threshold_ == scalar.threshold_
+    assert grouped.risk_bound_ == pytest.approx(scalar.risk_bound_)
+    assert grouped.group_risk_bound_[0] == pytest.approx(scalar.risk_bound_)
+    assert grouped.coverage_ == scalar.coverage_
+
+
+def test_each_group_set_contains_the_common_threshold():
+    """threshold_ is certified in each group (its own procedure, Šidák level)."""
+    X, y, groups, model = group_data(4000, 5)
+    clf = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(
+        X, y, sensitive_features=groups
+    )
+    assert np.isfinite(clf.threshold_)
+    level = 1 - 0.9**0.5
+    lower = []
+    for g in ("majority", "minority"):
+        rows = groups == g
+        result = certified_thresholds(
+            X[rows, 1],
+            y[rows] == 0,
+            target_risk=0.1,
+            delta=level,
+            thresholds=np.unique(X[:, 1]),
+        )
+        assert result.certified[result.thresholds == clf.threshold_].all()
+        lower.append(result.certified & (result.thresholds < clf.threshold_))
+    # no lower threshold is certified in both
+    assert not (lower[0] & lower[1]).any()
+    # the minority group, with twice the errors, costs coverage
+    scalar = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(X, y)
+    assert clf.coverage_ < scalar.coverage_
+
+
+def test_target_per_group_as_mapping_and_array():
+    """A looser target for one group, as a mapping or in the order of groups_."""
+    X, y, groups, model = group_data(3000, 7)
+    targets = {"majority": 0.08, "minority": 0.15}
+    by_map = SelectiveClassifierCV(model, target_risk=targets, delta=0.1).fit(
+        X, y, sensitive_features=groups
+    )
+    by_array = SelectiveClassifierCV(model, target_risk=[0.08, 0.15], delta=0.1).fit(
+        X, y, sensitive_features=groups
+    )
+    assert by_map.threshold_ == by_array.threshold_
+    assert (by_map.group_risk_bound_ <= [0.08, 0.15]).all()
+    strict = SelectiveClassifierCV(model, target_risk=0.08, delta=0.1).fit(
+        X, y, sensitive_features=groups
+    )
+    assert by_map.threshold_ <= strict.threshold_
+
+
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        ({"majority": 0.1, "other": 0.1}, "names \\['other'\\], which are not groups"),
+        ({"majority": 0.1}, "no entry for group 'minority'"),
+        ([0.1, 0.2, 0.3], "one value per group \\(2 values, in the order of groups_"),
+    ],
+)
+def test_bad_target_per_group(target, match):
+    """A mapping or array of targets must name exactly the groups."""
+    X, y, groups, model = group_data(500, 0)
+    with pytest.raises(ValueError, match=match):
+        SelectiveClassifierCV(model, target_risk=target).fit(
+            X, y, sensitive_features=groups
+        )
+
+
+def test_small_group_is_named_with_the_size_it_needs():
+    """A group too small for any certificate: warned with its needed size."""
+    X, y, groups, model = group_data(3000, 11)
+    groups = groups.astype(object)
+    groups[:20] = "tiny"
+    with pytest.warns(GuaranteeWarning, match="too small") as record:
+        clf = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(
+            X, y, sensitive_features=groups
+        )
+    # two eligible groups, so 'tiny' would get the share of a third one
+    level = 1 - 0.9 ** (1 / 3)
+    needed = math.ceil(math.log(level) / math.log(0.9))
+    assert (1 - 0.1) ** needed <= level < (1 - 0.1) ** (needed - 1)
+    message = str(record[0].message)
+    assert f"'tiny' (20 rows, needs at least {needed} at target_risk=0.1)" in message
+    assert np.isnan(clf.group_risk_bound_[list(clf.groups_).index("tiny")])
+    assert np.isfinite(clf.threshold_)
+
+
+def test_infeasible_in_one_group_rejects_everything_or_raises():
+    """No threshold certified in every group: reject everything, or raise."""
+    X, y, groups, model = group_data(2000, 2, ratio=6.0)
+    kwargs = dict(target_risk=0.05, delta=0.05)
+    with pytest.warns(GuaranteeWarning, match="group\\(s\\) \\['minority'\\]"):
+        clf = SelectiveClassifierCV(model, **kwargs).fit(
+            X, y, sensitive_features=groups
+        )
+    assert clf.threshold_ == np.inf and clf.coverage_ == 0.0
+    assert (clf.predict(X) == clf.reject_label_).all()
+    with pytest.raises(InfeasibleTargetError, match="every group"):
+        SelectiveClassifierCV(model, infeasible="raise", **kwargs).fit(
+            X, y, sensitive_features=groups
+        )
+
+
+def test_several_columns_make_their_combinations_groups():
+    """A DataFrame with two columns: each observed combination is a group."""
+    pd = pytest.importorskip("pandas")
+    X, y, groups, model = group_data(4000, 4)
+    other = np.where(np.arange(X.shape[0]) % 2, "b", "a")
+    frame = pd.DataFrame({"size": groups, "letter": other})
+    clf = SelectiveClassifierCV(model, target_risk=0.12, delta=0.1).fit(
+        X, y, sensitive_features=frame
+    )
+    assert clf.groups_.tolist() == [
+        ("majority", "a"),
+        ("majority", "b"),
+        ("minority", "a"),
+        ("minority", "b"),
+    ]
+    assert clf.sensitive_feature_names_ == ["size", "letter"]
+    assert (clf.group_risk_bound_ <= 0.12).all()
+    by_array = SelectiveClassifierCV(model, target_risk=0.12, delta=0.1).fit(
+        X, y, sensitive_features=np.c_[groups, other]
+    )
+    assert by_array.threshold_ == clf.threshold_
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.array(["a", "b"]), "has 2 rows but the data has 100 samples"),
+        (np.array([None] + ["a"] * 99, dtype=object), "missing at 1 row"),
+        (np.full(100, np.nan), "missing at 100 row"),
+        (np.zeros((100, 2, 2)), "must be 1-D .* or 2-D"),
+    ],
+)
+def test_bad_sensitive_features(bad, match):
+    """Wrong length, missing groups and 3-D input: clear errors."""
+    X, y, _, model = group_data(100, 0)
+    with pytest.raises(ValueError, match=match):
+        SelectiveClassifierCV(model, rejection_cost=0.1).fit(
+            X, y, sensitive_features=bad
+        )
+
+
+def test_sgr_and_classwise_are_refused_with_groups():
+    """SGR has no certified set on a grid; class-wise cells are not done."""
+    X, y, groups, model = group_data(500, 0)
+    with pytest.raises(ValueError, match="method='sgr' cannot certify one threshold"):
+        SelectiveClassifierCV(model, target_risk=0.1, method="sgr").fit(
+            X, y, sensitive_features=groups
+        )
+    with pytest.raises(ValueError, match="classwise=True cannot be combined"):
+        SelectiveClassifierCV(model, target_risk=0.1, classwise=True).fit(
+            X, y, sensitive_features=groups
+        )
+    with pytest.raises(ValueError, match="rejection_cost is given per class"):
+        SelectiveClassifierCV(model, rejection_cost=[0.1, 0.2]).fit(
+            X, y, sensitive_features=groups
+        )
+
+
+@pytest.mark.parametrize(
+    "objective", [{"rejection_cost": 0.1}, {"target_coverage": 0.8}]
+)
+def test_other_objectives_report_per_group(objective):
+    """rejection_cost / target_coverage: the same threshold, per-group report."""
+    X, y, groups, model = group_data(1000, 8)
+    plain = SelectiveClassifierCV(model, **objective).fit(X, y)
+    clf = SelectiveClassifierCV(model, **objective).fit(X, y, sensitive_features=groups)
+    assert clf.threshold_ == plain.threshold_
+    assert not hasattr(clf, "group_risk_bound_")
+    accepted = X[:, 1] >= clf.threshold_
+    minority = groups == "minority"
+    assert clf.group_coverage_[1] == pytest.approx(accepted[minority].mean())
+    assert clf.group_risk_[1] == pytest.approx((y[accepted & minority] == 0).mean())
+
+
+def test_refit_without_groups_drops_group_attributes():
+    """A second fit without sensitive_features leaves no stale group attribute."""
+    X, y, groups, model = group_data(1000, 8)
+    clf = SelectiveClassifierCV(model, target_risk=0.15, delta=0.1)
+    clf.fit(X, y, sensitive_features=groups)
+    assert hasattr(clf, "group_risk_bound_")
+    clf.fit(X, y)
+    assert not hasattr(clf, "groups_") and not hasattr(clf, "group_risk_bound_")
+
+
+def test_novelty_detector_rows_are_rejected_in_their_group():
+    """Rows the detector drops are rejected and count in the group's coverage."""
+    rng = np.random.default_rng(0)
+    X, y, groups, _ = group_data(3000, 9)
+    X = np.c_[X, rng.normal(size=X.shape[0])]
+    X[:150, 2] = 50.0  # outliers, all in the first rows
+    model = LogisticRegression()
+    detector = IsolationForest(contamination=0.05, random_state=0)
+    clf = SelectiveClassifierCV(
+        model,
+        target_risk=0.15,
+        delta=0.1,
+        cv=0.5,
+        refit=False,
+        random_state=0,
+        novelty_detector=detector,
+    ).fit(X, y, sensitive_features=groups)
+    assert np.isfinite(clf.threshold_)
+    assert (clf.predict(X[:150]) == clf.reject_label_).all()
+    # coverage_ and the group coverages weigh the same rows
+    weights = clf.group_n_calibration_ / clf.group_n_calibration_.sum()
+    assert clf.coverage_ == pytest.approx(float(weights @ clf.group_coverage_))
+
+
+class _NeedsGroups(ClassifierMixin, BaseEstimator):
+    """A classifier whose fit requires sensitive_features (as fairlearn's)."""
+
+    def fit(self, X, y, sensitive_features=None):
+        assert sensitive_features is not None
+        self.inner_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.inner_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.inner_.predict_proba(X)
+
+    def predict(self, X):
+        return self.inner_.predict(X)
+
+
+def test_metadata_routing_on_and_off():
+    """Consumed by fit with routing on or off; routed to a child that asks."""
+    X, y, groups, model = group_data(2000, 6)
+    kwargs = dict(target_risk=0.1, delta=0.1)
+    off = SelectiveClassifierCV(model, **kwargs).fit(X, y, sensitive_features=groups)
+    with config_context(enable_metadata_routing=True):
+        on = SelectiveClassifierCV(model, **kwargs).fit(X, y, sensitive_features=groups)
+        assert on.threshold_ == off.threshold_
+        child = _NeedsGroups().set_fit_request(sensitive_features=True)
+        routed = SelectiveClassifierCV(child, rejection_cost=0.2, cv=3).fit(
+            X, y, sensitive_features=groups
+        )
+        assert routed.groups_.shape == (2,)
+
+
+def test_encode_groups_mixed_kinds_and_dict():
+    """Mixed label kinds keep distinct groups; a dict gives named columns."""
+    encoded = encode_groups(np.array([1, "1", 1], dtype=object), 3)
+    assert len(encoded.groups) == 2
+    assert encoded.index[0] == encoded.index[2] != encoded.index[1]
+    encoded = encode_groups({"sex": ["F", "M"], "race": ["w", "w"]}, 2)
+    assert encoded.names == ["sex", "race"]
+    assert encoded.groups.tolist() == [("F", "w"), ("M", "w")]
