@@ -345,3 +345,118 @@ def test_encode_groups_mixed_kinds_and_dict():
     encoded = encode_groups({"sex": ["F", "M"], "race": ["w", "w"]}, 2)
     assert encoded.names == ["sex", "race"]
     assert encoded.groups.tolist() == [("F", "w"), ("M", "w")]
+
+
+# -- metrics and display per group --------------------------------------------
+
+
+def test_report_by_group_worst_first():
+    """Per-group coverage and risk by hand; worst group first, empty ones last."""
+    from selective_clf.metrics import selective_classification_report
+
+    y_true = np.array([0, 1, 1, 0, 1, 1, 0, 0])
+    y_pred = np.array([0, 1, -1, 1, 1, -1, -1, -1])
+    groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
+    report = selective_classification_report(
+        y_true, y_pred, reject_label=-1, sensitive_features=groups, output_dict=True
+    )
+    by_group = report["by group"]
+    # b: 1 accepted, wrong; c: 1 accepted, right; a: 2 right; d: none accepted
+    assert list(by_group) == ["b", "c", "a", "d"]
+    assert by_group["b"] == {"coverage": 0.5, "selective risk": 1.0, "support": 2}
+    assert by_group["c"]["selective risk"] == 0.0 and by_group["c"]["coverage"] == 0.5
+    assert by_group["a"]["coverage"] == 1.0
+    assert by_group["d"]["coverage"] == 0.0 and np.isnan(
+        by_group["d"]["selective risk"]
+    )
+    text = selective_classification_report(
+        y_true, y_pred, reject_label=-1, sensitive_features=groups
+    )
+    lines = text.splitlines()
+    title = next(i for i, line in enumerate(lines) if line.strip().startswith("group"))
+    assert [line.split()[0] for line in lines[title + 2 : title + 6]] == list("bcad")
+
+
+def test_report_by_group_names_columns_and_weights():
+    """Named columns title the block; weights make sums."""
+    pd = pytest.importorskip("pandas")
+    from selective_clf.metrics import selective_classification_report
+
+    y_true = np.array([0, 1, 1, 0])
+    y_pred = np.array([0, 0, 1, -1])
+    frame = pd.DataFrame({"sex": ["F", "F", "M", "M"], "race": ["w", "w", "w", "b"]})
+    report = selective_classification_report(
+        y_true,
+        y_pred,
+        reject_label=-1,
+        sensitive_features=frame,
+        sample_weight=[1.0, 3.0, 1.0, 1.0],
+        output_dict=True,
+    )
+    assert list(report["by group"]) == ["F, w", "M, w", "M, b"]
+    assert report["by group"]["F, w"]["selective risk"] == pytest.approx(0.75)
+    assert report["by group"]["F, w"]["support"] == 4.0
+    text = selective_classification_report(
+        y_true, y_pred, reject_label=-1, sensitive_features=frame
+    )
+    assert "sex, race" in text
+    with pytest.raises(ValueError, match="has 3 rows but the data has 4"):
+        selective_classification_report(
+            y_true, y_pred, reject_label=-1, sensitive_features=["a", "b", "c"]
+        )
+
+
+def test_worst_group_aurc_is_the_max_of_group_aurcs():
+    """The largest per-group aurc_score; weights of zero drop a group."""
+    from selective_clf.metrics import aurc_score, worst_group_aurc_score
+
+    rng = np.random.default_rng(0)
+    n = 300
+    y_true = rng.integers(0, 2, n)
+    y_pred = rng.integers(0, 2, n)
+    confidence = rng.uniform(size=n)
+    groups = rng.choice(["a", "b", "c"], n)
+    per_group = {
+        g: aurc_score(y_true[groups == g], y_pred[groups == g], confidence[groups == g])
+        for g in "abc"
+    }
+    assert worst_group_aurc_score(
+        y_true, y_pred, confidence, sensitive_features=groups
+    ) == pytest.approx(max(per_group.values()))
+    worst = max(per_group, key=per_group.get)
+    weight = np.where(groups == worst, 0.0, 1.0)
+    others = max(v for g, v in per_group.items() if g != worst)
+    assert worst_group_aurc_score(
+        y_true, y_pred, confidence, sensitive_features=groups, sample_weight=weight
+    ) == pytest.approx(others)
+
+
+def test_display_draws_one_curve_per_group():
+    """from_estimator / from_predictions with sensitive_features: group curves."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from selective_clf import RiskCoverageDisplay
+    from selective_clf.metrics import aurc_score
+
+    X, y, groups, model = group_data(2000, 1)
+    clf = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(
+        X, y, sensitive_features=groups
+    )
+    display = RiskCoverageDisplay.from_estimator(clf, X, y, sensitive_features=groups)
+    assert list(display.group_curves) == ["minority", "majority"]  # worst first
+    minority = groups == "minority"
+    curve = display.group_curves["minority"]
+    assert curve["aurc"] == pytest.approx(
+        aurc_score(y[minority], np.ones(minority.sum()), X[minority, 1])
+    )
+    accepted = X[minority, 1] >= clf.threshold_
+    assert curve["operating_point"][0] == pytest.approx(accepted.mean())
+    assert set(display.group_lines_) == {"minority", "majority"}
+    assert "minority (AURC" in display.group_lines_["minority"].get_label()
+    plain = RiskCoverageDisplay.from_predictions(
+        y, np.ones_like(y), X[:, 1], threshold=0.9, sensitive_features=groups
+    )
+    point = plain.group_curves["majority"]["operating_point"]
+    assert point[0] == pytest.approx((X[~minority, 1] >= 0.9).mean())
+    plt.close("all")
