@@ -1,6 +1,7 @@
 """Guarantees per group: sensitive_features in SelectiveClassifierCV and metrics."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -18,17 +19,20 @@ from selective_clf.certify import certified_thresholds
 from ._helpers import ProbaFromColumns
 
 
-def group_data(n, seed, minority_share=0.2, ratio=2.0, base=0.3):
+def group_data(n, seed, minority_share=0.2, ratio=2.0, base=0.3, flat=False):
     """Binary data whose error rate at confidence ``c`` is ``base * (1 - c)``.
 
     ... in the majority group, ``ratio`` times that in the minority group
-    (capped at 1/2). The model is frozen: its probabilities are columns of X
-    and it always predicts class 1, so a row is an error iff ``y == 0``.
+    (capped at 1/2); with ``flat=True`` it is ``base`` whatever ``c`` (times
+    ``ratio`` in the minority). The model is frozen: its probabilities are
+    columns of X and it always predicts class 1, so a row is an error iff
+    ``y == 0``.
     """
     rng = np.random.default_rng(seed)
     confidence = np.round(rng.uniform(0.5, 1.0, size=n), 3)
     minority = rng.uniform(size=n) < minority_share
-    p_error = np.minimum(0.5, base * (1 - confidence) * np.where(minority, ratio, 1))
+    slope = 1.0 if flat else (1 - confidence)
+    p_error = np.minimum(0.5, base * slope * np.where(minority, ratio, 1))
     y = (rng.uniform(size=n) >= p_error).astype(int)
     X = np.c_[1 - confidence, confidence]
     groups = np.where(minority, "minority", "majority")
@@ -460,3 +464,88 @@ def test_display_draws_one_curve_per_group():
     point = plain.group_curves["majority"]["operating_point"]
     assert point[0] == pytest.approx((X[~minority, 1] >= 0.9).mean())
     plt.close("all")
+
+
+# -- validity of the every-group guarantee (slow) -----------------------------
+
+
+def _true_group_risk(threshold, base, ratio):
+    """Exact selective risk of :func:`group_data` at ``threshold``.
+
+    Confidences are uniform on the grid {0.500, 0.501, ..., 1.000} and the
+    error rate at ``c`` is ``base * ratio * (1 - c)`` (at most 1/2 here), so
+    the mean of ``1 - c`` over the accepted grid values is ``(1 - t) / 2``
+    for the lowest accepted value ``t``.
+    """
+    if not np.isfinite(threshold):
+        return 0.0 if threshold > 0 else base * ratio * 0.25
+    lowest = np.ceil(max(threshold, 0.5) * 1000 - 1e-9) / 1000
+    return base * ratio * (1 - lowest) / 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt"])
+def test_every_group_validity_at_the_null_boundary(method):
+    """The minority's risk equals its target at every threshold.
+
+    The majority errs at 5%, the minority at 10% (twice), whatever the
+    confidence; the minority's target is exactly 10% and the majority's an
+    easy 20%. Every certified threshold is a violation in the minority, so
+    P(any group over target) is the probability that anything is certified,
+    which must stay below delta (+ 3 s.e., 600 calibrations): the binding
+    case of the guarantee (with both groups at their boundary a common
+    threshold needs both tests to fail, which is far rarer).
+    """
+    n_reps, delta = 600, 0.1
+    targets = {"majority": 0.2, "minority": 0.1}
+    violations = 0
+    for rep in range(n_reps):
+        X, y, groups, model = group_data(2000, 5000 + rep, base=0.05, flat=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf = SelectiveClassifierCV(
+                model, target_risk=targets, delta=delta, method=method
+            ).fit(X, y, sensitive_features=groups)
+        violations += bool(np.isfinite(clf.threshold_))
+    rate = violations / n_reps
+    se = math.sqrt(delta * (1 - delta) / n_reps)
+    print(f"{method} at the boundary: violation rate {rate:.3f} ({n_reps} reps)")
+    assert rate <= delta + 3 * se, (rate, delta)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "method, targets",
+    [
+        # both groups binding at the same threshold (2/3): the hardest case
+        ("ltt_graph", {"majority": 0.05, "minority": 0.1}),
+        ("ltt", {"majority": 0.05, "minority": 0.1}),
+    ],
+)
+def test_every_group_validity(method, targets):
+    """P(any group above its target) <= delta + 3 s.e.; coverage near the oracle.
+
+    Risk falling with confidence, the minority erring twice as often; the
+    targets make both groups binding at the same threshold 2/3 (oracle
+    coverage 2/3). 400 calibrations of 4000 rows.
+    """
+    n_reps, delta, base, ratio = 400, 0.1, 0.3, 2.0
+    violations, covered = 0, []
+    for rep in range(n_reps):
+        X, y, groups, model = group_data(4000, 1000 + rep, base=base, ratio=ratio)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf = SelectiveClassifierCV(
+                model, target_risk=targets, delta=delta, method=method
+            ).fit(X, y, sensitive_features=groups)
+        risks = {
+            "majority": _true_group_risk(clf.threshold_, base, 1.0),
+            "minority": _true_group_risk(clf.threshold_, base, ratio),
+        }
+        violations += any(risks[g] > targets[g] + 1e-12 for g in targets)
+        covered.append(clf.coverage_)
+    rate = violations / n_reps
+    se = math.sqrt(delta * (1 - delta) / n_reps)
+    assert rate <= delta + 3 * se, (rate, delta)
+    print(f"{method}: violation rate {rate:.3f}, mean coverage {np.mean(covered):.3f}")
+    assert np.mean(covered) > 0.35  # oracle 2/3: not valid by rejecting all
