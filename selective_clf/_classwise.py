@@ -34,6 +34,7 @@ from ._counting import counts_at
 from .certify import (
     RISK_METHODS,
     best_achievable_risk,
+    certified_for_every_group,
     certified_thresholds,
     resolve_risk_method,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "choose_target_coverage",
     "choose_target_risk",
     "eligible_keys",
+    "group_levels",
     "needed_size",
     "per_class_values",
     "sidak_levels",
@@ -167,34 +169,59 @@ def needed_size(target_risk, level):
     return int(math.ceil(math.log(level) / math.log1p(-target_risk) - 1e-12))
 
 
+def group_levels(sizes, target_risk, delta, combine):
+    """Eligible keys and the level each is tested at, for one common threshold.
+
+    ``combine="union"``: every eligible key at the whole ``delta`` (the
+    intersection-union test); ``"sidak"``: the Šidák share of the eligible
+    keys. Eligibility is :func:`eligible_keys` at that level.
+    """
+    if combine == "union":
+        eligible = eligible_keys(sizes, target_risk, delta)
+        return eligible, np.where(eligible, float(delta), 0.0)
+    if combine != "sidak":
+        raise ValueError(f"combine must be 'union' or 'sidak', got {combine!r}.")
+    eligible = eligible_keys(sizes, target_risk, delta)
+    return eligible, sidak_levels(delta, eligible)
+
+
 def certify_common_threshold(
-    confidences, errors, *, target_risk, delta, method, grid, robust_start=True
+    confidences,
+    errors,
+    *,
+    target_risk,
+    delta,
+    method,
+    grid,
+    robust_start=True,
+    combine="union",
 ):
     """One threshold certified in every key (group) at once.
 
-    Each eligible key (:func:`eligible_keys`) gets the Šidák level ``1 - (1
-    - delta) ** (1 / G')`` (:func:`sidak_levels`, ``G'`` eligible keys) and
-    the set of thresholds of ``grid`` its procedure certifies
-    (:func:`~selective_clf.certify.certified_thresholds`); the threshold is
-    the lowest one (largest coverage) certified in every eligible key.
+    Two ways, both valid at ``delta`` for every eligible key at once
+    (:func:`eligible_keys`: a key too small for any certificate is left out
+    and named by the caller):
 
-    Guarantee: with probability at least ``1 - delta``, the selective risk of
-    every eligible key ``g`` at the returned threshold is at most
-    ``target_risk[g]``. Condition on the keys of the calibration samples
-    (here the sensitive group of each row, given by the data, not by the
-    model): the samples of key ``g`` are then i.i.d. draws from the law of a
-    new sample given that its key is ``g``, independent across keys, and the
-    selective risk of ``g`` at ``t`` is the error rate of that law among the
-    samples accepted at ``t``. Each key's procedure controls, at its level,
-    the probability that any threshold it certifies has a risk above target;
-    with the grid fixed before the errors are seen these events are
-    independent across keys, so none happens with probability at least
-    ``prod (1 - level) = 1 - delta``, and on that event every threshold in
-    all the sets, the returned one included, holds in every key. With the
-    default grid (the distinct confidences of all samples) the grid depends
-    on every key's confidences: the same argument as for the default
-    candidates of :func:`~selective_clf.certify.select_threshold_ltt`, and
-    the slow test-suite checks the every-key violation rate by simulation.
+    - ``combine="union"`` (the default): the intersection-union test of
+      :func:`~selective_clf.certify.certified_for_every_group`. A candidate
+      is tested on the largest of the keys' p-values, so each key is tested
+      at the whole ``delta``; valid whatever the dependence between keys.
+    - ``combine="sidak"``: each eligible key's own certified set
+      (:func:`~selective_clf.certify.certified_thresholds`) at the Šidák
+      level ``1 - (1 - delta) ** (1 / G')`` (:func:`sidak_levels`, ``G'``
+      eligible keys), intersected. Valid because, given the keys of the
+      calibration samples (the sensitive group of each row, given by the
+      data, not by the model), the samples of each key are i.i.d. draws from
+      that key's law, independent across keys, so with a grid fixed before
+      the errors are seen the keys' failures are independent and none
+      happens with probability ``prod (1 - level) = 1 - delta``. (The
+      default grid depends on every key's confidences: the same argument as
+      for the default candidates of
+      :func:`~selective_clf.certify.select_threshold_ltt`.) Kept for
+      comparison (``benchmarks/bench_groups.py``): for a fixed sequence it
+      certifies a subset of what ``"union"`` does.
+
+    The threshold is the lowest certified one (largest coverage).
 
     Parameters
     ----------
@@ -210,7 +237,9 @@ def certify_common_threshold(
         The candidate thresholds shared by every key (never chosen from the
         errors).
     robust_start : bool, default=True
-        Passed to :func:`~selective_clf.certify.certified_thresholds`.
+        Passed to the certify function (the start of ``"ltt"``).
+    combine : {"union", "sidak"}, default="union"
+        How the keys are combined (above).
 
     Returns
     -------
@@ -219,46 +248,73 @@ def certify_common_threshold(
         eligible key, or no key is eligible), ``feasible``, ``eligible``,
         ``delta`` (each key's level, 0 when not eligible), ``needed_size``
         (per key, the calibration size at which a test without any error
-        passes at the level it has or would get as one more eligible key),
+        passes at the level it has, or would get as one more eligible key),
         ``risk_bound`` (per key at ``threshold``; NaN when not eligible or
-        not feasible) and ``certified_somewhere`` (per key: whether its
-        procedure certified any threshold of the grid).
+        not feasible) and ``certified_somewhere`` (per key: whether its own
+        test certifies any threshold of the grid at its level; only
+        computed when not feasible, else all True).
     """
     n_keys = len(confidences)
     targets = np.asarray(target_risk, dtype=np.float64)
     sizes = np.array([c.shape[0] for c in confidences])
-    eligible = eligible_keys(sizes, targets, delta)
-    levels = sidak_levels(delta, eligible)
+    eligible, levels = group_levels(sizes, targets, delta, combine)
     n_eligible = int(eligible.sum())
-    share = float(sidak_levels(delta, [True] * (n_eligible + 1))[0])
+    extra = (
+        float(delta)
+        if combine == "union"
+        else float(sidak_levels(delta, [True] * (n_eligible + 1))[0])
+    )
     needed = np.array(
         [
-            needed_size(targets[g], levels[g] if eligible[g] else share)
+            needed_size(targets[g], levels[g] if eligible[g] else extra)
             for g in range(n_keys)
         ]
     )
     grid = np.unique(np.asarray(grid, dtype=np.float64))[::-1]
-    common = np.ones(grid.shape[0], dtype=bool)
     bounds = np.full((n_keys, grid.shape[0]), np.nan)
-    somewhere = np.zeros(n_keys, dtype=bool)
-    for g in np.flatnonzero(eligible):
-        result = certified_thresholds(
-            confidences[g],
-            errors[g],
-            target_risk=float(targets[g]),
-            delta=float(levels[g]),
+    somewhere = np.ones(n_keys, dtype=bool)
+    keys = np.flatnonzero(eligible)
+    own_sets = {}
+
+    def own_set(g):
+        if g not in own_sets:
+            own_sets[g] = certified_thresholds(
+                confidences[g],
+                errors[g],
+                target_risk=float(targets[g]),
+                delta=float(levels[g]),
+                thresholds=grid,
+                method=method,
+                robust_start=robust_start,
+            )
+        return own_sets[g]
+
+    common = np.zeros(grid.shape[0], dtype=bool)
+    if keys.size and combine == "union":
+        result = certified_for_every_group(
+            [confidences[g] for g in keys],
+            [errors[g] for g in keys],
+            target_risk=targets[keys],
+            delta=float(delta),
             thresholds=grid,
             method=method,
             robust_start=robust_start,
         )
-        common &= result.certified
-        bounds[g] = result.risk_bound
-        somewhere[g] = result.certified.any()
-    feasible = n_eligible > 0 and bool(common.any())
+        common = result.certified
+        bounds[keys] = result.risk_bound
+    elif keys.size:
+        common = np.ones(grid.shape[0], dtype=bool)
+        for g in keys:
+            common &= own_set(g).certified
+            bounds[g] = own_set(g).risk_bound
+    feasible = bool(common.any())
     threshold, bound = np.inf, np.full(n_keys, np.nan)
     if feasible:
         j = int(np.flatnonzero(common)[-1])  # the lowest threshold
         threshold, bound = float(grid[j]), bounds[:, j]
+    else:
+        for g in keys:
+            somewhere[g] = own_set(g).certified.any()
     return Bunch(
         threshold=threshold,
         feasible=feasible,

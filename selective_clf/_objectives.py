@@ -462,16 +462,17 @@ def classwise_cv_results(classes, choice, oof):
 
 
 def choose_groupwise_risk(
-    oof, *, groups, target_risk, delta, method, thresholds, infeasible
+    oof, *, groups, target_risk, delta, method, thresholds, infeasible, combine="union"
 ):
     """Certify one threshold for all rows, its risk below target in every group.
 
     ``oof.group_index`` gives each out-of-fold row's position in ``groups``.
-    Each group is certified on its own rows (finite confidences) on one grid
-    common to all groups, at a Šidák share of ``delta``, and the threshold is
-    the lowest one certified in every group
-    (:func:`selective_clf._classwise.certify_common_threshold`, which holds
-    the proof). Groups too small for any certificate are named in a
+    Each group is tested on its own rows (finite confidences) on one grid
+    common to all groups, and the threshold is the lowest one certified in
+    every group (:func:`selective_clf._classwise.certify_common_threshold`,
+    which holds the proof; ``combine`` is its switch, "union" for the
+    intersection-union test at the whole ``delta``, "sidak" for Šidák
+    shares, kept for the benchmark). Groups too small for any certificate are named in a
     :class:`GuaranteeWarning` with the calibration size they would need and
     are not covered; no common threshold is infeasible, as for the scalar
     objective.
@@ -510,9 +511,7 @@ def choose_groupwise_risk(
         grid = np.unique(oof.confidence[finite])
         if method == "ltt_holm":  # Holm pays for every candidate: a coarse grid
             sizes = [c.shape[0] for c in confidences]
-            levels = _classwise.sidak_levels(
-                delta, _classwise.eligible_keys(sizes, targets, delta)
-            )
+            _, levels = _classwise.group_levels(sizes, targets, delta, combine)
             grid = np.unique(
                 np.concatenate(
                     [[np.inf]]
@@ -535,6 +534,7 @@ def choose_groupwise_risk(
         method=method,
         grid=grid,
         robust_start=isinstance(thresholds, str),
+        combine=combine,
     )
     _warn_uncertified_groups(choice, groups, rows, targets, delta, infeasible)
     threshold = choice.threshold

@@ -1189,3 +1189,64 @@ def test_certified_thresholds_contains_each_selection(method, seed):
     at = result.thresholds == lowest
     assert result.risk_bound[at][0] == pytest.approx(selection.risk_bound)
     assert np.isnan(result.risk_bound[~result.certified]).all()
+
+
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "ltt_holm"])
+@pytest.mark.parametrize("seed", range(3))
+def test_every_group_set_of_one_group_is_its_own_set(method, seed):
+    """certified_for_every_group with one group is certified_thresholds."""
+    from selective_clf.certify import certified_for_every_group, certified_thresholds
+
+    rng = np.random.default_rng(seed)
+    confidence = rng.uniform(size=800).round(3)
+    error = (rng.uniform(size=800) < 0.25 * (1 - confidence)).astype(int)
+    grid = (
+        certify.holm_candidates(confidence, target_risk=0.08, delta=0.1)
+        if method == "ltt_holm"
+        else np.unique(confidence)
+    )
+    kwargs = dict(delta=0.1, thresholds=grid, method=method)
+    one = certified_thresholds(confidence, error, target_risk=0.08, **kwargs)
+    every = certified_for_every_group(
+        [confidence], [error], target_risk=[0.08], **kwargs
+    )
+    assert one.certified.any() or method == "ltt_holm"
+    np.testing.assert_array_equal(every.certified, one.certified)
+    np.testing.assert_allclose(every.risk_bound[0], one.risk_bound)
+
+
+def test_every_group_p_value_is_the_largest_group_p_value():
+    """Fixed sequence on a grid: a candidate passes iff every group's test does."""
+    from selective_clf.certify import certified_for_every_group
+
+    rng = np.random.default_rng(0)
+    confidences = [rng.uniform(size=n).round(2) for n in (600, 300)]
+    errors = [
+        (rng.uniform(size=c.shape[0]) < s * (1 - c)).astype(int)
+        for c, s in zip(confidences, (0.3, 0.6), strict=True)
+    ]
+    grid = np.linspace(0.95, 0.05, 19)
+    targets, delta = [0.1, 0.2], 0.1
+    result = certified_for_every_group(
+        confidences,
+        errors,
+        target_risk=targets,
+        delta=delta,
+        thresholds=grid,
+        method="ltt",
+        robust_start=False,
+    )
+    expected = np.zeros(grid.shape[0], dtype=bool)
+    for j, t in enumerate(grid):  # by hand, with scipy
+        ns = [int((c >= t).sum()) for c in confidences]
+        if any((1 - r) ** n > delta for n, r in zip(ns, targets, strict=True)):
+            continue  # untestable in some group: skipped
+        ks = [int(e[c >= t].sum()) for c, e in zip(confidences, errors, strict=True)]
+        p = max(
+            stats.binom.cdf(k, n, r) for k, n, r in zip(ks, ns, targets, strict=True)
+        )
+        if p > delta:
+            break
+        expected[j] = True
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(result.certified, expected)

@@ -13,8 +13,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 
 from selective_clf import GuaranteeWarning, InfeasibleTargetError, SelectiveClassifierCV
+from selective_clf._classwise import certify_common_threshold
 from selective_clf._groups import encode_groups
-from selective_clf.certify import certified_thresholds
 
 from ._helpers import ProbaFromColumns
 
@@ -57,23 +57,36 @@ def _fixed_sequence_by_hand(confidence, error, grid, target, level):
 # -- the group guarantee in SelectiveClassifierCV ----------------------------
 
 
+def _union_sequence_by_hand(confidence, error, groups, grid, target, level):
+    """Fixed sequence on the largest group p-value (scipy): the certified mask."""
+    certified = np.zeros(grid.shape[0], dtype=bool)
+    names = np.unique(groups)
+    for j, t in enumerate(grid):
+        ns = [int((confidence[groups == g] >= t).sum()) for g in names]
+        if min(ns) == 0 or any((1 - target) ** n > level for n in ns):
+            continue  # untestable in some group: skipped
+        ks = [int(error[(groups == g) & (confidence >= t)].sum()) for g in names]
+        p = max(stats.binom.cdf(k, n, target) for k, n in zip(ks, ns, strict=True))
+        if p > level:
+            break
+        certified[j] = True
+    return certified
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_fixed_sequence_threshold_matches_a_hand_computation(seed):
-    """method='ltt' on a grid: lowest threshold passed by every group's sequence."""
+    """method='ltt' on a grid: the fixed sequence on the largest group p-value."""
     X, y, groups, model = group_data(3000, seed)
     grid = np.linspace(0.5, 1.0, 26)
     target, delta = 0.15, 0.1
     clf = SelectiveClassifierCV(
         model, target_risk=target, delta=delta, method="ltt", thresholds=grid
     ).fit(X, y, sensitive_features=groups)
-    level = 1 - (1 - delta) ** (1 / 2)  # Šidák over the two groups
     confidence, error = X[:, 1], y == 0
-    common = np.ones(grid.shape[0], dtype=bool)
-    for g in ("majority", "minority"):
-        rows = groups == g
-        common &= _fixed_sequence_by_hand(
-            confidence[rows], error[rows], grid[::-1], target, level
-        )
+    common = _union_sequence_by_hand(
+        confidence, error, groups, grid[::-1], target, delta
+    )
+    assert common.any() and not common.all()
     expected = grid[::-1][common].min()
     assert clf.threshold_ == pytest.approx(expected)
     assert clf.groups_.tolist() == ["majority", "minority"]
@@ -105,28 +118,48 @@ def test_one_group_is_the_scalar_certificate(method):
     assert grouped.coverage_ == scalar.coverage_
 
 
-def test_each_group_set_contains_the_common_threshold():
-    """threshold_ is certified in each group (its own procedure, Šidák level)."""
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sidak_combination_intersects_each_group_set(seed):
+    """combine='sidak': the lowest threshold in every group's own set at its share."""
+    X, y, groups, _ = group_data(3000, seed)
+    grid = np.linspace(0.5, 1.0, 26)
+    target, delta = 0.15, 0.1
+    rows = [groups == g for g in ("majority", "minority")]
+    kwargs = dict(
+        target_risk=np.array([target, target]),
+        delta=delta,
+        method="ltt",
+        grid=grid,
+        robust_start=False,
+    )
+    confidences = [X[r, 1] for r in rows]
+    errors = [(y[r] == 0).astype(int) for r in rows]
+    choice = certify_common_threshold(confidences, errors, combine="sidak", **kwargs)
+    level = 1 - (1 - delta) ** (1 / 2)  # Šidák over the two groups
+    assert choice.delta.tolist() == pytest.approx([level, level])
+    common = np.ones(grid.shape[0], dtype=bool)
+    for c, e in zip(confidences, errors, strict=True):
+        common &= _fixed_sequence_by_hand(c, e == 1, grid[::-1], target, level)
+    assert choice.threshold == pytest.approx(grid[::-1][common].min())
+    # the intersection-union test on the same grid certifies at least as low
+    union = certify_common_threshold(confidences, errors, **kwargs)
+    assert union.threshold <= choice.threshold
+
+
+def test_every_group_passes_its_own_test_at_the_threshold():
+    """At threshold_, each group's binomial p-value is at most delta."""
     X, y, groups, model = group_data(4000, 5)
     clf = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(
         X, y, sensitive_features=groups
     )
     assert np.isfinite(clf.threshold_)
-    level = 1 - 0.9**0.5
-    lower = []
-    for g in ("majority", "minority"):
-        rows = groups == g
-        result = certified_thresholds(
-            X[rows, 1],
-            y[rows] == 0,
-            target_risk=0.1,
-            delta=level,
-            thresholds=np.unique(X[:, 1]),
-        )
-        assert result.certified[result.thresholds == clf.threshold_].all()
-        lower.append(result.certified & (result.thresholds < clf.threshold_))
-    # no lower threshold is certified in both
-    assert not (lower[0] & lower[1]).any()
+    for k, g in enumerate(clf.groups_):
+        rows = (groups == g) & (X[:, 1] >= clf.threshold_)
+        n_errors, n = int((y[rows] == 0).sum()), int(rows.sum())
+        assert stats.binom.cdf(n_errors, n, 0.1) <= 0.1
+        # the reported bound is at least the Clopper-Pearson bound at delta
+        upper = stats.beta.ppf(0.9, n_errors + 1, n - n_errors)
+        assert upper - 1e-9 <= clf.group_risk_bound_[k] <= 0.1
     # the minority group, with twice the errors, costs coverage
     scalar = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(X, y)
     assert clf.coverage_ < scalar.coverage_
@@ -176,10 +209,9 @@ def test_small_group_is_named_with_the_size_it_needs():
         clf = SelectiveClassifierCV(model, target_risk=0.1, delta=0.1).fit(
             X, y, sensitive_features=groups
         )
-    # two eligible groups, so 'tiny' would get the share of a third one
-    level = 1 - 0.9 ** (1 / 3)
-    needed = math.ceil(math.log(level) / math.log(0.9))
-    assert (1 - 0.1) ** needed <= level < (1 - 0.1) ** (needed - 1)
+    # every group is tested at the whole delta: (1 - r) ** m <= delta
+    needed = math.ceil(math.log(0.1) / math.log(0.9))
+    assert (1 - 0.1) ** needed <= 0.1 < (1 - 0.1) ** (needed - 1)
     message = str(record[0].message)
     assert f"'tiny' (20 rows, needs at least {needed} at target_risk=0.1)" in message
     assert np.isnan(clf.group_risk_bound_[list(clf.groups_).index("tiny")])

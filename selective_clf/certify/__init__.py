@@ -23,6 +23,7 @@ from ._grids import grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
     GRID_METHODS,
     ThresholdSelection,
+    certified_for_every_group,
     certified_thresholds,
     certify_chains,
     select_threshold_ltt,
@@ -40,6 +41,7 @@ __all__ = [
     "ThresholdSelection",
     "best_achievable_risk",
     "binomial_p_value",
+    "certified_for_every_group",
     "certified_thresholds",
     "certify_chains",
     "clopper_pearson_upper",
