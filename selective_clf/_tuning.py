@@ -141,7 +141,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         probability ``1 - delta``. With ``classwise=True``, the highest
         acceptable error rate among the samples accepted as each class (one
         target for all, an array in the order of ``classes_`` or a mapping),
-        certified for all classes at once.
+        certified for all classes at once. With ``sensitive_features`` given
+        to :meth:`fit`, the highest acceptable selective risk of every group
+        (one target for all, an array in the order of ``groups_`` or a
+        mapping from group to target), certified for all groups at once.
 
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails
@@ -892,9 +895,16 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             if not self.classwise and (
                 isinstance(value, Mapping) or np.ndim(value) > 0
             ):
+                per_group = (
+                    " For one target per group, pass the groups to fit: "
+                    "fit(X, y, sensitive_features=A)."
+                    if name == "target_risk"
+                    else ""
+                )
                 raise ValueError(
                     f"{name} is given per class, which needs one threshold per "
                     "class: set classwise=True (or give a single number)."
+                    + per_group
                 )
         if self.classwise and objective == "scoring":
             raise ValueError(

@@ -581,3 +581,10 @@ def test_every_group_validity(method, targets):
     assert rate <= delta + 3 * se, (rate, delta)
     print(f"{method}: violation rate {rate:.3f}, mean coverage {np.mean(covered):.3f}")
     assert np.mean(covered) > 0.35  # oracle 2/3: not valid by rejecting all
+
+
+def test_target_per_group_without_groups_says_how():
+    """A mapping of targets without sensitive_features: the error names both uses."""
+    X, y, _, model = group_data(300, 0)
+    with pytest.raises(ValueError, match="sensitive_features=A"):
+        SelectiveClassifierCV(model, target_risk={"a": 0.1, "b": 0.2}).fit(X, y)
