@@ -35,22 +35,33 @@ from .certify import (
     RISK_METHODS,
     best_achievable_risk,
     best_achievable_risk_from_counts,
+    certified_for_every_group,
+    certified_thresholds,
     resolve_risk_method,
     select_threshold_from_counts,
 )
 
 __all__ = [
+    "certify_common_threshold",
     "choose_rejection_cost",
     "choose_target_coverage",
     "choose_target_risk",
     "choose_target_risk_from_counts",
+    "eligible_keys",
+    "group_levels",
+    "needed_size",
     "per_class_values",
     "sidak_levels",
 ]
 
 
-def per_class_values(value, classes, name, *, low, high, low_closed, high_closed):
+def per_class_values(
+    value, classes, name, *, low, high, low_closed, high_closed, kind="class"
+):
     """Check a scalar, array-like or mapping parameter; return one per class.
+
+    The same for groups (``kind="group"``, ``classes`` being the groups): a
+    class and a group are both a key that splits the samples.
 
     Parameters
     ----------
@@ -65,24 +76,29 @@ def per_class_values(value, classes, name, *, low, high, low_closed, high_closed
         The allowed interval.
     low_closed, high_closed : bool
         Whether its ends are allowed.
+    kind : {"class", "group"}, default="class"
+        What the keys are, for the error messages.
 
     Returns
     -------
     values : ndarray of shape (n_classes,)
     """
     class_list = np.asarray(classes).tolist()
+    kinds, attribute = (
+        ("classes", "classes_") if kind == "class" else ("groups", "groups_")
+    )
     if isinstance(value, Mapping):
         unknown = [key for key in value if not any(key == c for c in class_list)]
         if unknown:
             raise ValueError(
-                f"{name} names {unknown!r}, which are not classes; the classes are "
-                f"{class_list!r}."
+                f"{name} names {unknown!r}, which are not {kinds}; the {kinds} "
+                f"are {class_list!r}."
             )
         missing = [c for c in class_list if not any(key == c for key in value)]
         if missing:
             raise ValueError(
-                f"{name} has no entry for class {missing[0]!r}: a mapping must give "
-                f"a value for every class {class_list!r}."
+                f"{name} has no entry for {kind} {missing[0]!r}: a mapping must "
+                f"give a value for every {kind} {class_list!r}."
             )
         value = [next(v for key, v in value.items() if key == c) for c in class_list]
     flat = np.ravel(np.asarray(value, dtype=object))
@@ -91,15 +107,15 @@ def per_class_values(value, classes, name, *, low, high, low_closed, high_closed
     ):
         raise ValueError(
             f"{name}={value!r} must hold numbers (not booleans or strings): a "
-            "float, one float per class in the order of classes_, or a mapping "
-            "from class to float."
+            f"float, one float per {kind} in the order of {attribute}, or a "
+            f"mapping from {kind} to float."
         )
     values = np.asarray(value, dtype=np.float64)
     if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != len(class_list)):
         raise ValueError(
-            f"{name} must be a number, one value per class ({len(class_list)} "
-            "values, in the order of classes_) or a mapping from class to value; "
-            f"got shape {values.shape}."
+            f"{name} must be a number, one value per {kind} ({len(class_list)} "
+            f"values, in the order of {attribute}) or a mapping from {kind} to "
+            f"value; got shape {values.shape}."
         )
     values = np.array(np.broadcast_to(values, (len(class_list),)))
     above = values >= low if low_closed else values > low
@@ -125,6 +141,192 @@ def sidak_levels(delta, eligible):
         return np.zeros(eligible.shape[0])
     level = -math.expm1(math.log1p(-delta) / n_eligible)
     return np.where(eligible, level, 0.0)
+
+
+def eligible_keys(sizes, target_risk, delta):
+    """Whether each key (class or group) has enough samples to be certified.
+
+    A key with ``m`` samples can pass a test at ``delta`` only if a test
+    without any error does: ``(1 - r) ** m <= delta``. Depends on the sizes
+    and the targets only, never on the errors.
+    """
+    sizes = np.asarray(sizes)
+    with np.errstate(divide="ignore"):
+        log_p_zero = sizes * np.log1p(-np.asarray(target_risk, dtype=np.float64))
+    return (sizes > 0) & (log_p_zero <= math.log(delta))
+
+
+def needed_size(target_risk, level):
+    """Fewest samples at which a test without any error passes at ``level``.
+
+    The smallest ``m`` with ``(1 - target_risk) ** m <= level``: a key with
+    fewer calibration samples cannot be certified at that level whatever its
+    errors.
+
+    Examples
+    --------
+    >>> from selective_clf._classwise import needed_size
+    >>> needed_size(0.05, 0.05)  # 0.95 ** 59 = 0.0485
+    59
+    """
+    return int(math.ceil(math.log(level) / math.log1p(-target_risk) - 1e-12))
+
+
+def group_levels(sizes, target_risk, delta, combine):
+    """Eligible keys and the level each is tested at, for one common threshold.
+
+    ``combine="union"``: every eligible key at the whole ``delta`` (the
+    intersection-union test); ``"sidak"``: the Šidák share of the eligible
+    keys. Eligibility is :func:`eligible_keys` at that level.
+    """
+    if combine == "union":
+        eligible = eligible_keys(sizes, target_risk, delta)
+        return eligible, np.where(eligible, float(delta), 0.0)
+    if combine != "sidak":
+        raise ValueError(f"combine must be 'union' or 'sidak', got {combine!r}.")
+    eligible = eligible_keys(sizes, target_risk, delta)
+    return eligible, sidak_levels(delta, eligible)
+
+
+def certify_common_threshold(
+    confidences,
+    errors,
+    *,
+    target_risk,
+    delta,
+    method,
+    grid,
+    robust_start=True,
+    combine="union",
+):
+    """One threshold certified in every key (group) at once.
+
+    Two ways, both valid at ``delta`` for every eligible key at once
+    (:func:`eligible_keys`: a key too small for any certificate is left out
+    and named by the caller):
+
+    - ``combine="union"`` (the default): the intersection-union test of
+      :func:`~selective_clf.certify.certified_for_every_group`. A candidate
+      is tested on the largest of the keys' p-values, so each key is tested
+      at the whole ``delta``; valid whatever the dependence between keys.
+    - ``combine="sidak"``: each eligible key's own certified set
+      (:func:`~selective_clf.certify.certified_thresholds`) at the Šidák
+      level ``1 - (1 - delta) ** (1 / G')`` (:func:`sidak_levels`, ``G'``
+      eligible keys), intersected. Valid because, given the keys of the
+      calibration samples (the sensitive group of each row, given by the
+      data, not by the model), the samples of each key are i.i.d. draws from
+      that key's law, independent across keys, so with a grid fixed before
+      the errors are seen the keys' failures are independent and none
+      happens with probability ``prod (1 - level) = 1 - delta``. (The
+      default grid depends on every key's confidences: the same argument as
+      for the default candidates of
+      :func:`~selective_clf.certify.select_threshold_ltt`.) Kept for
+      comparison (``benchmarks/bench_groups.py``): for a fixed sequence it
+      certifies a subset of what ``"union"`` does.
+
+    The threshold is the lowest certified one (largest coverage).
+
+    Parameters
+    ----------
+    confidences, errors : list of ndarray
+        The finite confidences and the error flags of the samples of each key.
+    target_risk : ndarray of shape (n_keys,)
+        Target selective risk of each key, in (0, 1).
+    delta : float
+        Allowed probability that any eligible key exceeds its target.
+    method : str
+        One of :data:`~selective_clf.certify.GRID_METHODS`.
+    grid : ndarray
+        The candidate thresholds shared by every key (never chosen from the
+        errors).
+    robust_start : bool, default=True
+        Passed to the certify function (the start of ``"ltt"``).
+    combine : {"union", "sidak"}, default="union"
+        How the keys are combined (above).
+
+    Returns
+    -------
+    choice : Bunch
+        ``threshold`` (``inf`` when no threshold is certified in every
+        eligible key, or no key is eligible), ``feasible``, ``eligible``,
+        ``delta`` (each key's level, 0 when not eligible), ``needed_size``
+        (per key, the calibration size at which a test without any error
+        passes at the level it has, or would get as one more eligible key),
+        ``risk_bound`` (per key at ``threshold``; NaN when not eligible or
+        not feasible) and ``certified_somewhere`` (per key: whether its own
+        test certifies any threshold of the grid at its level; only
+        computed when not feasible, else all True).
+    """
+    n_keys = len(confidences)
+    targets = np.asarray(target_risk, dtype=np.float64)
+    sizes = np.array([c.shape[0] for c in confidences])
+    eligible, levels = group_levels(sizes, targets, delta, combine)
+    n_eligible = int(eligible.sum())
+    extra = (
+        float(delta)
+        if combine == "union"
+        else float(sidak_levels(delta, [True] * (n_eligible + 1))[0])
+    )
+    needed = np.array(
+        [
+            needed_size(targets[g], levels[g] if eligible[g] else extra)
+            for g in range(n_keys)
+        ]
+    )
+    grid = np.unique(np.asarray(grid, dtype=np.float64))[::-1]
+    bounds = np.full((n_keys, grid.shape[0]), np.nan)
+    somewhere = np.ones(n_keys, dtype=bool)
+    keys = np.flatnonzero(eligible)
+    own_sets = {}
+
+    def own_set(g):
+        if g not in own_sets:
+            own_sets[g] = certified_thresholds(
+                confidences[g],
+                errors[g],
+                target_risk=float(targets[g]),
+                delta=float(levels[g]),
+                thresholds=grid,
+                method=method,
+                robust_start=robust_start,
+            )
+        return own_sets[g]
+
+    common = np.zeros(grid.shape[0], dtype=bool)
+    if keys.size and combine == "union":
+        result = certified_for_every_group(
+            [confidences[g] for g in keys],
+            [errors[g] for g in keys],
+            target_risk=targets[keys],
+            delta=float(delta),
+            thresholds=grid,
+            method=method,
+            robust_start=robust_start,
+        )
+        common = result.certified
+        bounds[keys] = result.risk_bound
+    elif keys.size:
+        common = np.ones(grid.shape[0], dtype=bool)
+        for g in keys:
+            common &= own_set(g).certified
+            bounds[g] = own_set(g).risk_bound
+    feasible = bool(common.any())
+    threshold, bound = np.inf, np.full(n_keys, np.nan)
+    if feasible:
+        j = int(np.flatnonzero(common)[-1])  # the lowest threshold
+        threshold, bound = float(grid[j]), bounds[:, j]
+    else:
+        for g in keys:
+            somewhere[g] = own_set(g).certified.any()
+    return Bunch(
+        threshold=threshold,
+        feasible=feasible,
+        eligible=eligible,
+        delta=levels,
+        needed_size=needed,
+        risk_bound=bound,
+        certified_somewhere=somewhere,
+    )
 
 
 def _pick_cost(curve, cost):
@@ -492,9 +694,7 @@ def _certify_classes(sizes, certify, achievable, *, target_risk, delta):
     ``achievable(k, level)`` its best achievable risk (None: not computed).
     """
     n_classes = sizes.shape[0]
-    with np.errstate(divide="ignore"):
-        log_p_zero = sizes * np.log1p(-np.asarray(target_risk))
-    eligible = (sizes > 0) & (log_p_zero <= math.log(delta))
+    eligible = eligible_keys(sizes, target_risk, delta)
     levels = sidak_levels(delta, eligible)
     chosen = np.full(n_classes, np.inf)
     bound = np.full(n_classes, np.nan)

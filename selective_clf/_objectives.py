@@ -22,14 +22,16 @@ from . import _classwise
 from ._compat import _BaseScorer
 from ._counting import counts_at, coverage_and_risk_at, ranked_counts
 from ._decision import _encode
+from ._groups import group_label, index_of_groups
 from ._rule import rejected_mask
 from ._validation import prediction_dtype
 from .certify import (
-    COUNT_METHODS,
+    GRID_METHODS,
     RISK_METHODS,
     best_achievable_risk,
     best_achievable_risk_from_counts,
     check_thresholds,
+    holm_candidates,
     select_threshold_from_counts,
 )
 from .exceptions import GuaranteeWarning, InfeasibleTargetError, _warn
@@ -449,12 +451,12 @@ def choose_target_risk_from_counts(
         per class in long format with ``classes``) and, with ``classes``,
         ``class_thresholds``.
     """
-    if method not in COUNT_METHODS:
+    if method not in GRID_METHODS:
         raise ValueError(
             f"method={method!r} needs every per-row confidence, which the "
             "bounded-memory mode (target_risk with a thresholds grid on Dask "
             "collections) does not gather: use one of "
-            f"{COUNT_METHODS}, or thresholds='auto' to gather one confidence "
+            f"{GRID_METHODS}, or thresholds='auto' to gather one confidence "
             "and one error flag per row."
         )
     grid = counts.grid  # increasing
@@ -609,3 +611,176 @@ def classwise_cv_results(classes, choice, oof):
     results = {key: np.concatenate(value) for key, value in columns.items()}
     results["objective"] = np.concatenate(objective)
     return results
+
+
+# -- one threshold certified in every sensitive group ------------------------
+
+
+def choose_groupwise_risk(
+    oof, *, groups, target_risk, delta, method, thresholds, infeasible, combine="union"
+):
+    """Certify one threshold for all rows, its risk below target in every group.
+
+    ``oof.group_index`` gives each out-of-fold row's position in ``groups``.
+    Each group is tested on its own rows (finite confidences) on one grid
+    common to all groups, and the threshold is the lowest one certified in
+    every group (:func:`selective_clf._classwise.certify_common_threshold`,
+    which holds the proof; ``combine`` is its switch, "union" for the
+    intersection-union test at the whole ``delta``, "sidak" for Šidák
+    shares, kept for the benchmark). Groups too small for any certificate are named in a
+    :class:`GuaranteeWarning` with the calibration size they would need and
+    are not covered; no common threshold is infeasible, as for the scalar
+    objective.
+
+    Returns
+    -------
+    choice : Bunch
+        As :func:`choose_target_risk` (``risk_bound`` being the largest group
+        bound), plus ``group_risk_bound``, ``group_certified`` (eligible
+        groups) and ``group_delta`` (their levels), one per group.
+    """
+    groups = np.asarray(groups, dtype=object)
+    targets = _classwise.per_class_values(
+        target_risk,
+        groups,
+        "target_risk",
+        low=0.0,
+        high=1.0,
+        low_closed=False,
+        high_closed=False,
+        kind="group",
+    )
+    if method not in GRID_METHODS:
+        raise ValueError(
+            f"method={method!r} cannot certify one threshold for several groups: "
+            "SGR's binary search chooses the thresholds it tests, so it has no "
+            "certified set on a grid shared by the groups. Use one of "
+            f"{list(GRID_METHODS)} with sensitive_features (ltt_graph, the "
+            "default, is the most robust)."
+        )
+    finite = ~np.isnan(oof.confidence)
+    rows = [g[finite[g]] for g in index_of_groups(oof.group_index, len(groups))]
+    confidences = [oof.confidence[g] for g in rows]
+    errors = [oof.errors[g] for g in rows]
+    if isinstance(thresholds, str):
+        grid = np.unique(oof.confidence[finite])
+        if method == "ltt_holm":  # Holm pays for every candidate: a coarse grid
+            sizes = [c.shape[0] for c in confidences]
+            _, levels = _classwise.group_levels(sizes, targets, delta, combine)
+            grid = np.unique(
+                np.concatenate(
+                    [[np.inf]]
+                    + [
+                        holm_candidates(c, target_risk=t, delta=level)
+                        for c, t, level in zip(
+                            confidences, targets, levels, strict=True
+                        )
+                        if level > 0
+                    ]
+                )
+            )
+    else:
+        grid = make_grid(thresholds, oof.confidence[finite])
+    choice = _classwise.certify_common_threshold(
+        confidences,
+        errors,
+        target_risk=targets,
+        delta=delta,
+        method=method,
+        grid=grid,
+        robust_start=isinstance(thresholds, str),
+        combine=combine,
+    )
+    _warn_uncertified_groups(choice, groups, rows, targets, delta, infeasible)
+    threshold = choice.threshold
+    if (
+        isinstance(thresholds, str)
+        and choice.feasible
+        and threshold <= oof.confidence[finite].min()
+    ):
+        threshold = -np.inf  # every calibration sample accepted
+    curve = np.union1d(np.unique(oof.confidence[finite]), [threshold])
+    coverage, _ = coverage_and_risk_at(oof.confidence, oof.errors, curve)
+    bounds = choice.risk_bound
+    return Bunch(
+        thresholds=curve,
+        objective=coverage,
+        best=int(np.flatnonzero(curve == threshold)[0]),
+        risk_bound=float(np.nanmax(bounds)) if choice.feasible else float("nan"),
+        best_achievable_risk=float("nan"),
+        group_risk_bound=bounds,
+        group_certified=choice.eligible & choice.feasible,
+        group_delta=choice.delta,
+    )
+
+
+def _warn_uncertified_groups(choice, groups, rows, targets, delta, infeasible):
+    """Name the groups too small to certify; raise or warn when infeasible."""
+    small = np.flatnonzero(~choice.eligible)
+    if small.size:
+        names = ", ".join(
+            f"{group_label(groups[g])!r} ({rows[g].shape[0]} rows, needs at least "
+            f"{choice.needed_size[g]} at target_risk={targets[g]:g})"
+            for g in small
+        )
+        _warn(
+            f"Group(s) {names} are too small to certify: even without a single "
+            "error, so few calibration rows cannot show a selective risk below "
+            f"the target with the simultaneous probability {1 - delta:.3g}. The "
+            "guarantee covers the other groups only; the threshold applies to "
+            "these rows too, uncertified. Calibrate on more rows of these "
+            "groups, merge them with others, or allow a larger target_risk for "
+            "them.",
+            GuaranteeWarning,
+        )
+    if choice.feasible:
+        return
+    nowhere = [
+        group_label(groups[g])
+        for g in np.flatnonzero(choice.eligible & ~choice.certified_somewhere)
+    ]
+    if not choice.eligible.any():
+        reason = "no group has enough calibration rows for any certificate"
+    elif nowhere:
+        reason = f"group(s) {nowhere!r} certify no threshold at all, even tested alone"
+    else:
+        reason = (
+            "each group certifies some thresholds, but no threshold is certified "
+            "in all of them at once"
+        )
+    message = (
+        f"No single threshold keeps the selective risk below target_risk in "
+        f"every group with probability {1 - delta:.3g} on these "
+        f"{sum(r.shape[0] for r in rows)} calibration samples: {reason}"
+    )
+    advice = (
+        "Allow a larger target_risk (for the groups named) or delta, or "
+        "calibrate on more data."
+    )
+    if infeasible == "raise":
+        raise InfeasibleTargetError(f"{message}. {advice}")
+    _warn(
+        f"{message}, so the model rejects everything. {advice} (Pass "
+        'infeasible="raise" to make this an error.)',
+        GuaranteeWarning,
+    )
+
+
+def group_coverage_and_risk(oof, threshold, class_index, n_groups, group_totals):
+    """Coverage and selective risk of each group at the fitted threshold(s).
+
+    ``group_totals`` counts every out-of-fold row of each group, those a
+    novelty detector left out (always rejected) included, as ``coverage_``
+    does.
+    """
+    accepted = ~rejected_mask(oof.confidence, threshold, class_index)
+    n_accepted = np.bincount(oof.group_index[accepted], minlength=n_groups)
+    n_errors = np.bincount(
+        oof.group_index[accepted],
+        weights=oof.errors[accepted].astype(np.float64),
+        minlength=n_groups,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(group_totals > 0, n_accepted / group_totals, np.nan)
+        risk = np.where(n_accepted > 0, n_errors / n_accepted, np.nan)
+    return coverage, risk

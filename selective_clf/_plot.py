@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._decision import decide_fitted, is_selective, top_class, unwrap
+from ._groups import encode_groups, group_label, index_of_groups
 from .metrics import risk_coverage_curve
 from .metrics._curve import _aurc_from_curve
 
@@ -131,6 +132,13 @@ class RiskCoverageDisplay:
     name : str, default=None
         Name of the model, shown in the legend.
 
+    group_curves : dict, default=None
+        One curve per group (built by ``from_estimator`` or
+        ``from_predictions`` with ``sensitive_features``): a mapping from the
+        group's name to a dict with its ``coverage``, ``risk``,
+        ``thresholds``, ``aurc`` and ``operating_point`` (or None), worst
+        group (largest AURC) first.
+
     Attributes
     ----------
     line_ : matplotlib Line2D
@@ -141,6 +149,13 @@ class RiskCoverageDisplay:
 
     operating_point_ : matplotlib Line2D or None
         The marker of the operating point.
+
+    group_lines_ : dict of matplotlib Line2D
+        The curve of each group, by group name (empty without
+        ``group_curves``).
+
+    group_operating_points_ : dict of matplotlib Line2D
+        The marker of each group's operating point at the same threshold.
 
     ax_ : matplotlib Axes
         Axes with the curve.
@@ -185,7 +200,9 @@ class RiskCoverageDisplay:
         operating_point=None,
         name=None,
         threshold=None,
+        group_curves=None,
     ):
+        self.group_curves = group_curves
         self.threshold = threshold
         self.coverage = coverage
         self.risk = risk
@@ -280,15 +297,39 @@ class RiskCoverageDisplay:
                 color=self.line_.get_color(),
                 label=f"{where}: {what}",
             )
+        self._plot_groups(ax)
         ax.set_xlabel("Coverage (fraction of samples decided)")
         ax.set_ylabel("Selective risk (error rate on decided samples)")
         ax.set_xlim(0.0, 1.02)
         ax.set_ylim(bottom=0.0)
-        if label is not None or plot_oracle:
+        if label is not None or plot_oracle or self.group_lines_:
             ax.legend(loc="upper left")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _plot_groups(self, ax):
+        """Draw one thinner curve per group, and its operating point."""
+        self.group_lines_, self.group_operating_points_ = {}, {}
+        for name, curve in (self.group_curves or {}).items():
+            order = np.argsort(curve["coverage"], kind="stable")
+            (line,) = ax.plot(
+                np.asarray(curve["coverage"])[order],
+                np.asarray(curve["risk"])[order],
+                linewidth=1.0,
+                label=f"{name} (AURC = {curve['aurc']:.4f})",
+            )
+            self.group_lines_[name] = line
+            point = curve.get("operating_point")
+            if point is not None and not np.isnan(point[1]):
+                (self.group_operating_points_[name],) = ax.plot(
+                    [point[0]],
+                    [point[1]],
+                    marker="o",
+                    markersize=6,
+                    linestyle="none",
+                    color=line.get_color(),
+                )
 
     @classmethod
     def from_estimator(
@@ -298,6 +339,7 @@ class RiskCoverageDisplay:
         y,
         *,
         sample_weight=None,
+        sensitive_features=None,
         name=None,
         ax=None,
         plot_oracle=False,
@@ -325,6 +367,12 @@ class RiskCoverageDisplay:
 
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), DataFrame or dict, default=None
+            The group of each sample: one more curve per group (several
+            columns: per observed combination), with its AURC in the legend
+            and its point at the same threshold, stored in ``group_curves``.
 
         name : str, default=None
             Legend name; defaults to the class name of the deciding model.
@@ -368,6 +416,8 @@ class RiskCoverageDisplay:
             threshold=decisions.threshold if mark_threshold else None,
             operating_point=operating_point,
             oracle_kw=oracle_kw,
+            sensitive_features=sensitive_features,
+            rejected=decisions.rejected if mark_threshold else None,
             **kwargs,
         )
 
@@ -379,6 +429,7 @@ class RiskCoverageDisplay:
         confidence,
         *,
         sample_weight=None,
+        sensitive_features=None,
         threshold=None,
         name=None,
         ax=None,
@@ -401,6 +452,12 @@ class RiskCoverageDisplay:
 
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), DataFrame or dict, default=None
+            The group of each sample: one more curve per group (several
+            columns: per observed combination), with its AURC in the legend
+            and its point at the same threshold, stored in ``group_curves``.
 
         threshold : float, default=None
             If given, mark the operating point of this threshold (samples
@@ -440,6 +497,7 @@ class RiskCoverageDisplay:
             threshold=_check_threshold(threshold),
             operating_point=None,
             oracle_kw=oracle_kw,
+            sensitive_features=sensitive_features,
             **kwargs,
         )
 
@@ -457,19 +515,25 @@ class RiskCoverageDisplay:
         threshold,
         operating_point,
         oracle_kw,
+        sensitive_features=None,
+        rejected=None,
         **kwargs,
     ):
         coverage, risk, thresholds = risk_coverage_curve(
             y_true, y_pred, confidence, sample_weight=sample_weight
         )
         if operating_point is None and threshold is not None:
-            # the curve's point at the lowest distinct confidence >= threshold
-            # (nothing accepted above the largest).
-            index = np.searchsorted(thresholds, threshold, side="left")
-            operating_point = (
-                (float(coverage[index]), float(risk[index]))
-                if index < len(thresholds)
-                else (0.0, float("nan"))
+            operating_point = _point_at(coverage, risk, thresholds, threshold)
+        group_curves = None
+        if sensitive_features is not None:
+            group_curves = _group_curves(
+                y_true,
+                y_pred,
+                confidence,
+                sample_weight,
+                sensitive_features,
+                threshold,
+                rejected,
             )
         display = cls(
             coverage=coverage,
@@ -480,10 +544,53 @@ class RiskCoverageDisplay:
             operating_point=operating_point,
             name=name,
             threshold=threshold,
+            group_curves=group_curves,
         )
         return display.plot(
             ax=ax, plot_oracle=plot_oracle, oracle_kw=oracle_kw, **kwargs
         )
+
+
+def _point_at(coverage, risk, thresholds, threshold):
+    """Return the curve's point at the lowest distinct confidence >= threshold.
+
+    Nothing is accepted above the largest: coverage 0, no risk.
+    """
+    index = np.searchsorted(thresholds, threshold, side="left")
+    if index < len(thresholds):
+        return float(coverage[index]), float(risk[index])
+    return 0.0, float("nan")
+
+
+def _group_curves(
+    y_true, y_pred, confidence, sample_weight, sensitive_features, threshold, rejected
+):
+    """One curve per group, worst (largest AURC) first."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    confidence = np.asarray(confidence, dtype=np.float64)
+    weight = None if sample_weight is None else np.asarray(sample_weight)
+    encoded = encode_groups(sensitive_features, y_true.shape[0])
+    curves = {}
+    for g, rows in enumerate(index_of_groups(encoded.index, len(encoded.groups))):
+        w = None if weight is None else weight[rows]
+        if w is not None and not (w > 0).any():
+            continue
+        coverage, risk, thresholds = risk_coverage_curve(
+            y_true[rows], y_pred[rows], confidence[rows], sample_weight=w
+        )
+        point = None
+        if rejected is not None:
+            point = _point_of_mask(y_true[rows], y_pred[rows], rejected[rows], w)
+        elif threshold is not None:
+            point = _point_at(coverage, risk, thresholds, threshold)
+        curves[group_label(encoded.groups[g])] = {
+            "coverage": coverage,
+            "risk": risk,
+            "thresholds": thresholds,
+            "aurc": _aurc_from_curve(coverage, risk),
+            "operating_point": point,
+        }
+    return dict(sorted(curves.items(), key=lambda item: -item[1]["aurc"]))
 
 
 def _point_of_mask(y_true, y_pred, rejected, sample_weight):

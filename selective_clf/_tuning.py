@@ -29,6 +29,7 @@ from ._compat import (
     _check_method_params,
     _check_sample_weight,
     _fit_context,
+    _num_samples,
     _routing_enabled,
     _safe_indexing,
 )
@@ -38,14 +39,17 @@ from ._decision import (
     fit_novelty_detector,
     is_frozen,
 )
+from ._groups import encode_groups
 from ._objectives import (
     choose_classwise,
+    choose_groupwise_risk,
     choose_rejection_cost,
     choose_scoring,
     choose_target_coverage,
     choose_target_risk,
     choose_target_risk_from_counts,
     classwise_cv_results,
+    group_coverage_and_risk,
 )
 from ._oof import (
     fit_and_collect,
@@ -71,6 +75,16 @@ from .certify import (
 from .exceptions import _warn
 
 OBJECTIVES = ("rejection_cost", "target_coverage", "target_risk", "scoring")
+
+# Fitted attributes of a fit with sensitive_features.
+_GROUP_ATTRIBUTES = (
+    "groups_",
+    "sensitive_feature_names_",
+    "group_n_calibration_",
+    "group_coverage_",
+    "group_risk_",
+    "group_risk_bound_",
+)
 
 
 class SelectiveClassifierCV(BaseSelectiveClassifier):
@@ -130,7 +144,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         probability ``1 - delta``. With ``classwise=True``, the highest
         acceptable error rate among the samples accepted as each class (one
         target for all, an array in the order of ``classes_`` or a mapping),
-        certified for all classes at once.
+        certified for all classes at once. With ``sensitive_features`` given
+        to :meth:`fit`, the highest acceptable selective risk of every group
+        (one target for all, an array in the order of ``groups_`` or a
+        mapping from group to target), certified for all groups at once.
 
     delta : float in (0, 1), default=0.05
         Allowed probability that the certified risk bound fails
@@ -310,6 +327,36 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         interval), printable and exportable to JSON; see
         :class:`~selective_clf.Certificate`.
 
+    groups_ : ndarray of shape (n_groups,)
+        With ``sensitive_features``: the groups, sorted (tuples of values
+        when several sensitive features were given: their observed
+        combinations).
+
+    sensitive_feature_names_ : list of str
+        With ``sensitive_features``: the names of their columns
+        (``sensitive_feature_<j>`` when they have none).
+
+    group_n_calibration_ : ndarray of shape (n_groups,)
+        With ``sensitive_features``: the out-of-fold (calibration) rows of
+        each group.
+
+    group_coverage_ : ndarray of shape (n_groups,)
+        With ``sensitive_features``: the fraction of each group's
+        out-of-fold rows accepted at ``threshold_`` (rows a novelty detector
+        left out count as rejected, as for ``coverage_``).
+
+    group_risk_ : ndarray of shape (n_groups,)
+        With ``sensitive_features``: the selective risk of each group's
+        accepted out-of-fold rows (nan if none).
+
+    group_risk_bound_ : ndarray of shape (n_groups,)
+        With ``sensitive_features`` and ``target_risk``: the certified upper
+        bound on each group's selective risk at ``threshold_``, all holding
+        together with probability ``1 - delta``; nan for a group too small
+        to certify (named in a :class:`GuaranteeWarning`) and for every
+        group when nothing could be certified. ``risk_bound_`` is then the
+        largest of them. Otherwise not set.
+
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
         ``"coverage"``, ``"risk"`` and ``"objective"`` at each candidate
@@ -483,11 +530,19 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
         return given[0]
 
-    def _route(self, sample_weight, fit_params):
+    def _route(self, sample_weight, sensitive_features, fit_params):
         if _routing_enabled():
-            return process_routing(
-                self, "fit", sample_weight=sample_weight, **fit_params
-            )
+            # both are consumed by fit itself, and also routed to a child
+            # that requests them
+            consumed = {
+                name: value
+                for name, value in (
+                    ("sample_weight", sample_weight),
+                    ("sensitive_features", sensitive_features),
+                )
+                if value is not None
+            }
+            return process_routing(self, "fit", **consumed, **fit_params)
         # Without routing, ``groups`` goes to the splitter, as GridSearchCV
         # does, and every other parameter to the estimator's fit.
         estimator_fit, split_params = split_groups(fit_params)
@@ -502,7 +557,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         # SelectiveClassifierCV.estimator is not validated yet
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, sensitive_features=None, **fit_params):
         """Fit the model(s) and tune the reject threshold.
 
         Parameters
@@ -518,6 +573,15 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             ``rejection_cost`` / ``scoring`` objectives. Refused with
             ``target_risk`` and ``target_coverage``, whose guarantees count
             unweighted rows.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), DataFrame or dict, default=None
+            The group of each row (several columns: each observed combination
+            of their values is a group, as in fairlearn). With
+            ``target_risk``, the selective risk is certified in every group
+            at once, with one threshold for all rows (``predict`` needs no
+            group); with the other objectives, the per-group coverage and
+            risk are reported. See the user guide, "Guarantees per group".
 
         **fit_params : dict
             Other parameters for the estimator's ``fit``, routed with
@@ -535,13 +599,26 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         for name in ("rejection_cost", "target_coverage", "target_risk", "delta"):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
-        self._check_classwise_params(objective)
+        self._check_classwise_params(objective, sensitive_features is not None)
         if any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            if sensitive_features is not None:
+                raise ValueError(
+                    "sensitive_features is not supported on Dask collections "
+                    "yet: certify per group in memory (the per-row confidences, "
+                    "predictions and errors of a Dask fit fit in memory up to "
+                    "hundreds of millions of rows), or per group on Dask with "
+                    "one fit per group and delta split between them."
+                )
             self._fit_dask(objective, X, y, sample_weight)
             return self._certify_fitted(X, y)
         check_fit_target(y, type(self).__name__)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)
+        encoded = (
+            None
+            if sensitive_features is None
+            else encode_groups(sensitive_features, _num_samples(X))
+        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             if (sample_weight < 0).any():
@@ -550,7 +627,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                     "meaning for a cost or a score."
                 )
             self._refuse_weights(objective)
-        self._fit(objective, X, y, sample_weight, fit_params)
+        self._fit(
+            objective, X, y, sample_weight, fit_params, encoded, sensitive_features
+        )
         return self._certify_fitted(X, y)
 
     def _certify_fitted(self, X, y):
@@ -576,9 +655,11 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 "take sample_weight."
             )
 
-    def _fit(self, objective, X, y, sample_weight, fit_params):
+    def _fit(
+        self, objective, X, y, sample_weight, fit_params, encoded, sensitive_features
+    ):
         """Collect out-of-fold decisions once, choose, set the final model."""
-        routed = self._route(sample_weight, fit_params)
+        routed = self._route(sample_weight, sensitive_features, fit_params)
         base = _get_estimator(self.estimator)
         detector = self._checked_novelty_detector()
         mode, splits = make_splits(
@@ -617,6 +698,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 if sample_weight is None
                 else np.asarray(_safe_indexing(sample_weight, val), dtype=np.float64)
             ),
+            group_index=None if encoded is None else encoded.index[val],
         )
         self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
 
@@ -630,8 +712,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
             self.novelty_detector_ = fit_novelty_detector(detector, X)
         self._set_fitted_attributes()
-        choice = self._choose(objective, oof, X, routed, val)
-        return self._set_results(objective, choice, oof, kept_share)
+        for name in _GROUP_ATTRIBUTES:  # from an earlier fit with groups
+            self.__dict__.pop(name, None)
+        choice = self._choose(objective, oof, X, routed, val, encoded)
+        self._set_results(objective, choice, oof, kept_share)
+        if encoded is not None:
+            all_val = np.concatenate([split_val for _, split_val in splits])
+            self._set_group_results(choice, oof, encoded, all_val)
+        return self
 
     def _fit_dask(self, objective, X, y, sample_weight):
         """Calibrate a frozen model on Dask collections, block by block.
@@ -730,6 +818,19 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.coverage_ = float(accepted.mean()) * kept_share
         self.risk_ = float(oof.errors[accepted].mean()) if accepted.any() else np.nan
 
+    def _set_group_results(self, choice, oof, encoded, all_val):
+        """Set the per-group attributes at ``threshold_``, in one place."""
+        n_groups = encoded.groups.shape[0]
+        totals = np.bincount(encoded.index[all_val], minlength=n_groups)
+        self.groups_ = encoded.groups
+        self.sensitive_feature_names_ = list(encoded.names)
+        self.group_n_calibration_ = totals
+        self.group_coverage_, self.group_risk_ = group_coverage_and_risk(
+            oof, self._decision_threshold(), None, n_groups, totals
+        )
+        if "group_risk_bound" in choice:
+            self.group_risk_bound_ = choice.group_risk_bound
+
     def _check_detector_protocol(self, objective, mode, detector):
         """Refuse a detector fitted on the rows that certify a frozen model."""
         if (
@@ -797,8 +898,18 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 UserWarning,
             )
 
-    def _choose(self, objective, oof, X, routed, val):
+    def _choose(self, objective, oof, X, routed, val, encoded):
         """Dispatch to the pure function of the objective."""
+        if encoded is not None and objective == "target_risk":
+            return choose_groupwise_risk(
+                oof,
+                groups=encoded.groups,
+                target_risk=self.target_risk,
+                delta=self.delta,
+                method=resolve_risk_method(self.method),
+                thresholds=self.thresholds,
+                infeasible=self.infeasible,
+            )
         if self.classwise:
             return choose_classwise(
                 objective,
@@ -880,16 +991,33 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     # -- one threshold per predicted class (classwise=True) --------------------
 
-    def _check_classwise_params(self, objective):
+    def _check_classwise_params(self, objective, grouped=False):
         """Refuse per-class values without ``classwise`` and unsupported pairs."""
+        if grouped and self.classwise:
+            raise ValueError(
+                "classwise=True cannot be combined with sensitive_features yet: "
+                "one threshold per class certified in every group needs the "
+                "(class, group) cells certified together, which is not "
+                "implemented. Use classwise=False with sensitive_features (one "
+                "threshold, its risk certified in every group), or classwise=True "
+                "without them."
+            )
         for name in ("rejection_cost", "target_risk"):
             value = getattr(self, name)
+            if grouped and name == "target_risk" and objective == "target_risk":
+                continue  # one target per group: checked against groups_
             if not self.classwise and (
                 isinstance(value, Mapping) or np.ndim(value) > 0
             ):
+                per_group = (
+                    " For one target per group, pass the groups to fit: "
+                    "fit(X, y, sensitive_features=A)."
+                    if name == "target_risk"
+                    else ""
+                )
                 raise ValueError(
                     f"{name} is given per class, which needs one threshold per "
-                    "class: set classwise=True (or give a single number)."
+                    "class: set classwise=True (or give a single number)." + per_group
                 )
         if self.classwise and objective == "scoring":
             raise ValueError(

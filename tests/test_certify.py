@@ -1230,7 +1230,7 @@ def test_counts_mode_violation_rate():
     m, r, delta, reps = 2000, 0.1, 0.05, 2000
     rng = np.random.default_rng(2026)
     grid = np.linspace(0.5, 1.0, 101)
-    results = {method: [] for method in certify.COUNT_METHODS}
+    results = {method: [] for method in certify.GRID_METHODS}
     for _ in range(reps):
         conf = rng.uniform(0.5, 1.0, m)
         err = rng.uniform(size=m) < 1 - conf
@@ -1240,7 +1240,7 @@ def test_counts_mode_violation_rate():
         counts = parts[0]
         for part in parts[1:]:
             counts = merge_grid_counts(counts, part)
-        for method in certify.COUNT_METHODS:
+        for method in certify.GRID_METHODS:
             results[method].append(
                 certify.select_threshold_from_counts(
                     grid,
@@ -1261,3 +1261,107 @@ def test_counts_mode_violation_rate():
         print(f"{method:10s} violation {violation:.4f} coverage {coverage:.4f}")
         assert violation <= tolerance, method
         assert 0.15 < coverage < 0.4, method  # holm pays for 101 candidates
+
+
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "ltt_holm"])
+@pytest.mark.parametrize("seed", range(4))
+def test_certified_thresholds_contains_each_selection(method, seed):
+    """On a method's own grid, the lowest certified threshold is its selection."""
+    from selective_clf.certify import (
+        RISK_METHODS,
+        certified_thresholds,
+        holm_candidates,
+    )
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(100, 1500))
+    confidence = rng.uniform(size=n).round(3)
+    p_error = np.maximum(0.03, 0.03 + rng.uniform(0.2, 1.0) * (0.6 - confidence))
+    if seed % 2:  # a confidently wrong cluster: the set is not upward closed
+        p_error = np.where(confidence > 0.95, 0.3, p_error)
+    error = (rng.uniform(size=n) < p_error).astype(int)
+    target, delta = 0.1, 0.05
+    selection = RISK_METHODS[method](confidence, error, target_risk=target, delta=delta)
+    grid = (
+        holm_candidates(confidence, target_risk=target, delta=delta)
+        if method == "ltt_holm"
+        else np.unique(confidence)
+    )
+    result = certified_thresholds(
+        confidence,
+        error,
+        target_risk=target,
+        delta=delta,
+        thresholds=grid,
+        method=method,
+    )
+    assert (np.diff(result.thresholds) < 0).all()
+    if not selection.feasible:
+        assert not result.certified.any()
+        return
+    lowest = result.thresholds[result.certified].min()
+    assert lowest == selection.threshold
+    at = result.thresholds == lowest
+    assert result.risk_bound[at][0] == pytest.approx(selection.risk_bound)
+    assert np.isnan(result.risk_bound[~result.certified]).all()
+
+
+@pytest.mark.parametrize("method", ["ltt_graph", "ltt", "ltt_holm"])
+@pytest.mark.parametrize("seed", range(3))
+def test_every_group_set_of_one_group_is_its_own_set(method, seed):
+    """certified_for_every_group with one group is certified_thresholds."""
+    from selective_clf.certify import certified_for_every_group, certified_thresholds
+
+    rng = np.random.default_rng(seed)
+    confidence = rng.uniform(size=800).round(3)
+    error = (rng.uniform(size=800) < 0.25 * (1 - confidence)).astype(int)
+    grid = (
+        certify.holm_candidates(confidence, target_risk=0.08, delta=0.1)
+        if method == "ltt_holm"
+        else np.unique(confidence)
+    )
+    kwargs = dict(delta=0.1, thresholds=grid, method=method)
+    one = certified_thresholds(confidence, error, target_risk=0.08, **kwargs)
+    every = certified_for_every_group(
+        [confidence], [error], target_risk=[0.08], **kwargs
+    )
+    assert one.certified.any() or method == "ltt_holm"
+    np.testing.assert_array_equal(every.certified, one.certified)
+    np.testing.assert_allclose(every.risk_bound[0], one.risk_bound)
+
+
+def test_every_group_p_value_is_the_largest_group_p_value():
+    """Fixed sequence on a grid: a candidate passes iff every group's test does."""
+    from selective_clf.certify import certified_for_every_group
+
+    rng = np.random.default_rng(0)
+    confidences = [rng.uniform(size=n).round(2) for n in (600, 300)]
+    errors = [
+        (rng.uniform(size=c.shape[0]) < s * (1 - c)).astype(int)
+        for c, s in zip(confidences, (0.3, 0.6), strict=True)
+    ]
+    grid = np.linspace(0.95, 0.05, 19)
+    targets, delta = [0.1, 0.2], 0.1
+    result = certified_for_every_group(
+        confidences,
+        errors,
+        target_risk=targets,
+        delta=delta,
+        thresholds=grid,
+        method="ltt",
+        robust_start=False,
+    )
+    expected = np.zeros(grid.shape[0], dtype=bool)
+    for j, t in enumerate(grid):  # by hand, with scipy
+        ns = [int((c >= t).sum()) for c in confidences]
+        if any((1 - r) ** n > delta for n, r in zip(ns, targets, strict=True)):
+            continue  # untestable in some group: skipped
+        ks = [int(e[c >= t].sum()) for c, e in zip(confidences, errors, strict=True)]
+        p = max(
+            stats.binom.cdf(k, n, r) for k, n, r in zip(ks, ns, targets, strict=True)
+        )
+        if p > delta:
+            break
+        expected[j] = True
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(result.certified, expected)

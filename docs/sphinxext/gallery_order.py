@@ -14,6 +14,7 @@ READING_ORDER = [
     "plot_tuning_objectives.py",
     "plot_grid_search_pipeline.py",
     "plot_triage.py",
+    "plot_groups.py",
     "plot_novelty.py",
     "plot_cascade.py",
     "plot_monitoring.py",

@@ -21,8 +21,10 @@ import numpy as np
 from ._binomial import binomial_p_value, clopper_pearson_upper
 from ._grids import check_thresholds, grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
-    COUNT_METHODS,
+    GRID_METHODS,
     ThresholdSelection,
+    certified_for_every_group,
+    certified_thresholds,
     certify_chains,
     select_threshold_from_counts,
     select_threshold_ltt,
@@ -34,14 +36,16 @@ from ._select import (
 from ._select import best_achievable_risk as _best_achievable_risk
 
 __all__ = [
-    "COUNT_METHODS",
     "DEFAULT_RISK_METHOD",
+    "GRID_METHODS",
     "RENAMED_RISK_METHODS",
     "RISK_METHODS",
     "ThresholdSelection",
     "best_achievable_risk",
     "best_achievable_risk_from_counts",
     "binomial_p_value",
+    "certified_for_every_group",
+    "certified_thresholds",
     "certify_chains",
     "check_thresholds",
     "clopper_pearson_upper",

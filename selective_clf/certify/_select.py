@@ -63,10 +63,17 @@ from ._binomial import (
     start_count,
 )
 from ._fwer import bonferroni, chain_with_entries, fixed_sequence, holm
-from ._grids import _grouped_counts, candidates, check_calibration, ltt_candidates
+from ._grids import (
+    _grouped_counts,
+    candidates,
+    check_calibration,
+    ltt_candidates,
+)
 
 __all__ = [
     "ThresholdSelection",
+    "certified_for_every_group",
+    "certified_thresholds",
     "certify_chains",
     "check_counts",
     "select_threshold_from_counts",
@@ -787,6 +794,291 @@ def certify_chains(
 
 
 # --------------------------------------------------------------------------
+# the whole certified set on a given grid (for a threshold common to groups)
+# --------------------------------------------------------------------------
+
+#: The methods that test a grid of candidates fixed in advance (a family-wise
+#: procedure over a grid): :func:`certified_thresholds` returns their
+#: certified set on a grid, :func:`select_threshold_from_counts` runs them on
+#: counts. SGR's binary search tests thresholds it chooses itself from every
+#: distinct confidence, so it has neither.
+GRID_METHODS = ("ltt_graph", "ltt", "ltt_holm")
+
+
+def certified_thresholds(
+    confidence,
+    error,
+    *,
+    target_risk,
+    delta,
+    thresholds,
+    method="ltt_graph",
+    robust_start=True,
+):
+    """Every candidate of a grid that a method certifies, not only the best.
+
+    The selections return the certified candidate with the largest coverage;
+    the family-wise statement behind them is stronger: with probability at
+    least ``1 - delta``, *every* rejected null hypothesis "the selective risk
+    at ``t`` exceeds ``target_risk``" is true to reject. This returns that
+    whole rejected set on the grid ``thresholds``, which need not be upward
+    closed (``"ltt_graph"`` and ``"ltt_holm"`` may certify a threshold and
+    not a higher one). A threshold common to several disjoint groups is
+    certified in all of them when it lies in each group's set (see
+    :func:`selective_clf._classwise.certify_common_threshold`).
+
+    Parameters
+    ----------
+    confidence : array-like of shape (n_samples,)
+        Finite confidence scores on calibration data.
+    error : array-like of shape (n_samples,)
+        1 where the base prediction is wrong, 0 where it is right.
+    target_risk : float
+        Target selective risk, in (0, 1).
+    delta : float
+        Family-wise level, in (0, 1).
+    thresholds : array-like of shape (n_thresholds,)
+        The grid (deduplicated and sorted internally). It may depend on
+        confidences, never on errors.
+    method : {"ltt_graph", "ltt", "ltt_holm"}, default="ltt_graph"
+        The procedure, as in :data:`~selective_clf.certify.RISK_METHODS`:
+        the graph of :func:`select_threshold_ltt_graph`, the fixed sequence
+        or Holm's step-down of :func:`select_threshold_ltt`, on this grid.
+    robust_start : bool, default=True
+        For ``"ltt"``: start the sequence at the first candidate accepting
+        the count of :func:`~selective_clf.certify.ltt_candidates` (where
+        two errors can pass), as its default candidates do; ``False`` tests
+        from the first testable candidate, as for a user grid.
+
+    Returns
+    -------
+    result : Bunch
+        ``thresholds`` (decreasing), ``certified`` (bool, one per threshold)
+        and ``risk_bound`` (the reporting bound of the method at each
+        certified threshold, NaN elsewhere).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf.certify import certified_thresholds
+    >>> confidence = np.linspace(0.5, 1.0, 200)
+    >>> error = (np.arange(200) < 60).astype(int)  # least confident are wrong
+    >>> result = certified_thresholds(
+    ...     confidence, error, target_risk=0.1, delta=0.05,
+    ...     thresholds=[0.9, 0.75, 0.6, 0.5],
+    ... )
+    >>> result.thresholds.tolist(), result.certified.tolist()
+    ([0.9, 0.75, 0.6, 0.5], [False, True, False, False])
+
+    0.9 accepts 40 samples, fewer than the first entry of the graph (where
+    the test would pass with two errors), so it is never tested; the fixed
+    sequence on this grid tests it:
+
+    >>> certified_thresholds(
+    ...     confidence, error, target_risk=0.1, delta=0.05,
+    ...     thresholds=[0.9, 0.75, 0.6, 0.5], method="ltt", robust_start=False,
+    ... ).certified.tolist()
+    [True, True, False, False]
+    """
+    from sklearn.utils import Bunch
+
+    confidence, error = check_calibration(confidence, error)
+    target_risk = check_probability(target_risk, "target_risk")
+    delta = check_probability(delta, "delta")
+    if method not in GRID_METHODS:
+        raise ValueError(
+            f"method={method!r} has no certified set on a grid (SGR's binary "
+            "search chooses the thresholds it tests); a threshold common to "
+            f"several groups can be certified with one of {list(GRID_METHODS)}."
+        )
+    m = confidence.shape[0]
+    cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
+    certified = np.zeros(cand_t.shape[0], dtype=bool)
+    bound = np.full(cand_t.shape[0], np.nan)
+    if method == "ltt_graph":
+        entry_counts, entry_levels = _graph_entries(m, target_risk, delta)
+        starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
+        if not starts:
+            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+        p_values = binomial_p_value(cand_k, cand_n, target_risk)
+        certified, held = chain_with_entries(p_values, starts, levels)
+    else:
+        testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
+        if method == "ltt" and robust_start:
+            n_start = start_count(target_risk, delta, m)
+            testable &= cand_n >= (m + 1 if n_start is None else n_start)
+        index = np.flatnonzero(testable)
+        if index.size == 0:
+            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+        p_values = binomial_p_value(cand_k[index], cand_n[index], target_risk)
+        procedure = fixed_sequence if method == "ltt" else holm
+        passed, held_tested = procedure(p_values, delta)
+        certified[index] = passed
+        held = np.zeros(cand_t.shape[0])
+        held[index] = held_tested
+    index = np.flatnonzero(certified)
+    if index.size:
+        if method == "ltt_holm":
+            bound[index] = cp_upper(cand_k[index], cand_n[index], held[index])
+        else:
+            bound[index] = _running_bounds(cand_n, cand_k, held, index)
+    return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+
+
+def certified_for_every_group(
+    confidences,
+    errors,
+    *,
+    target_risk,
+    delta,
+    thresholds,
+    method="ltt_graph",
+    robust_start=True,
+):
+    """Thresholds of a grid certified in every group at once (intersection-union).
+
+    For a candidate ``t`` the null hypothesis is "some group's selective risk
+    at ``t`` exceeds its target", the union of the groups' nulls. It is
+    rejected when *every* group's binomial test rejects its own null at the
+    same level: the p-value ``max_g p_g(t)`` is valid for the union (under
+    it, some group's null holds, and that group's p-value alone is valid),
+    whatever the dependence between the groups (Berger 1982, the
+    intersection-union test). The candidates are then tested with the
+    family-wise procedure of ``method`` at the whole ``delta``, as a single
+    group would be: with probability at least ``1 - delta``, every group's
+    risk is below its target at every certified threshold. No share of
+    ``delta`` is spent per group, and the groups need not be independent.
+
+    The entries of ``"ltt_graph"`` are those of
+    :func:`select_threshold_ltt_graph` for the smallest group, each placed
+    at the first candidate at which every group has accepted at least the
+    same fraction of its samples as that group does there; ``"ltt"``
+    starts where every group's test could pass with two errors; a candidate
+    is tested only when every group's test could pass without any error.
+    All depend on the confidences and sizes, never on the errors.
+
+    Parameters
+    ----------
+    confidences, errors : list of array-like
+        The finite confidences and the 0/1 errors of the samples of each
+        group.
+    target_risk : array-like of shape (n_groups,)
+        The target of each group, in (0, 1).
+    delta : float
+        Family-wise level, in (0, 1).
+    thresholds : array-like of shape (n_thresholds,)
+        The grid (deduplicated and sorted internally), chosen without the
+        errors.
+    method : {"ltt_graph", "ltt", "ltt_holm"}, default="ltt_graph"
+        The family-wise procedure over the candidates.
+    robust_start : bool, default=True
+        For ``"ltt"``: start where every group's test could pass with two
+        errors (as the default candidates of
+        :func:`~selective_clf.certify.ltt_candidates`).
+
+    Returns
+    -------
+    result : Bunch
+        ``thresholds`` (decreasing), ``certified`` (bool, one per threshold)
+        and ``risk_bound`` (shape (n_groups, n_thresholds): each group's
+        reporting bound at each certified threshold, NaN elsewhere).
+
+    References
+    ----------
+    .. [1] R. L. Berger, "Multiparameter hypothesis testing and acceptance
+       sampling", Technometrics 24(4), 1982.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf.certify import certified_for_every_group
+    >>> confidence = np.linspace(0.5, 1.0, 400)
+    >>> errors = [
+    ...     (np.arange(400) < 100).astype(int),  # errs below 0.625
+    ...     (np.arange(400) < 200).astype(int),  # errs below 0.75
+    ... ]
+    >>> result = certified_for_every_group(
+    ...     [confidence, confidence], errors, target_risk=[0.1, 0.1],
+    ...     delta=0.1, thresholds=[0.9, 0.8, 0.7, 0.6],
+    ... )
+    >>> result.certified.tolist()
+    [True, True, False, False]
+    """
+    from sklearn.utils import Bunch
+
+    delta = check_probability(delta, "delta")
+    if method not in GRID_METHODS:
+        raise ValueError(
+            f"method={method!r} has no certified set on a grid; use one of "
+            f"{list(GRID_METHODS)}."
+        )
+    targets = [check_probability(float(r), "target_risk") for r in target_risk]
+    if len(targets) != len(confidences) or len(errors) != len(confidences):
+        raise ValueError(
+            f"{len(confidences)} groups of confidences, {len(errors)} of errors "
+            f"and {len(targets)} targets: give one of each per group."
+        )
+    checked = [
+        check_calibration(c, e) for c, e in zip(confidences, errors, strict=True)
+    ]
+    sizes = np.array([c.shape[0] for c, _ in checked])
+    counts = [candidates(c, e, thresholds) for c, e in checked]
+    cand_t = counts[0][0]
+    cand_n = np.array([n for _, n, _ in counts])  # (n_groups, n_candidates)
+    cand_k = np.array([k for _, _, k in counts])
+    p_values = np.max(
+        [
+            binomial_p_value(k, n, target)
+            for k, n, target in zip(cand_k, cand_n, targets, strict=True)
+        ],
+        axis=0,
+    )
+    certified = np.zeros(cand_t.shape[0], dtype=bool)
+    bound = np.full(cand_n.shape, np.nan)
+    result = Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
+    if method == "ltt_graph":
+        ref = int(np.argmin(sizes))
+        entry_counts, entry_levels = _graph_entries(
+            int(sizes[ref]), targets[ref], delta
+        )
+        # the fraction of its samples every group has accepted, in samples of
+        # the smallest group
+        reach = (cand_n / sizes[:, None]).min(axis=0) * sizes[ref]
+        starts, levels = _entry_starts(reach + 1e-9, entry_counts, entry_levels)
+        if not starts:
+            return result
+        certified, held = chain_with_entries(p_values, starts, levels)
+    else:
+        testable = np.all(
+            [
+                binomial_p_value(np.zeros_like(n), n, target) <= delta
+                for n, target in zip(cand_n, targets, strict=True)
+            ],
+            axis=0,
+        )
+        if method == "ltt" and robust_start:
+            for g, (m, target) in enumerate(zip(sizes, targets, strict=True)):
+                n_start = start_count(target, delta, int(m))
+                testable &= cand_n[g] >= (m + 1 if n_start is None else n_start)
+        index = np.flatnonzero(testable)
+        if index.size == 0:
+            return result
+        procedure = fixed_sequence if method == "ltt" else holm
+        passed, held_tested = procedure(p_values[index], delta)
+        certified[index] = passed
+        held = np.zeros(cand_t.shape[0])
+        held[index] = held_tested
+    index = np.flatnonzero(certified)
+    for g in range(cand_n.shape[0]) if index.size else ():
+        if method == "ltt_holm":
+            bound[g, index] = cp_upper(cand_k[g, index], cand_n[g, index], held[index])
+        else:
+            bound[g, index] = _running_bounds(cand_n[g], cand_k[g], held, index)
+    result.certified = certified
+    return result
+
+
+# --------------------------------------------------------------------------
 # more selections
 # --------------------------------------------------------------------------
 
@@ -917,10 +1209,6 @@ def smallest_feasible_target(feasible, *, tol=1e-4):
 # certification from counts on a fixed grid (bounded memory)
 # --------------------------------------------------------------------------
 
-#: The methods :func:`select_threshold_from_counts` runs: those that test a
-#: grid of candidates. SGR's binary search needs every distinct confidence.
-COUNT_METHODS = ("ltt_graph", "ltt", "ltt_holm")
-
 
 def check_counts(thresholds, accepted, errors, n_calibration):
     """Validate counts on a grid; return them by decreasing threshold.
@@ -1048,10 +1336,10 @@ def select_threshold_from_counts(
     """
     target_risk = check_probability(target_risk, "target_risk")
     delta = check_probability(delta, "delta")
-    if not isinstance(method, str) or method not in COUNT_METHODS:
+    if not isinstance(method, str) or method not in GRID_METHODS:
         raise ValueError(
             f"method={method!r} cannot certify from counts on a grid; use one of "
-            f"{COUNT_METHODS} (SGR and sgr_ltt search every distinct "
+            f"{GRID_METHODS} (SGR and sgr_ltt search every distinct "
             "confidence, which needs the per-row confidences)."
         )
     cand_t, cand_n, cand_k = check_counts(thresholds, accepted, errors, n_calibration)

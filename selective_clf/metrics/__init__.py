@@ -10,6 +10,7 @@ from ._curve import (
     e_aurc_score,
     risk_at_coverage,
     risk_coverage_curve,
+    worst_group_aurc_score,
 )
 from ._guarantee import selective_risk_upper_bound
 from ._report import selective_classification_report
@@ -45,4 +46,5 @@ __all__ = [
     "selective_classification_report",
     "selective_risk_score",
     "selective_risk_upper_bound",
+    "worst_group_aurc_score",
 ]

@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_consistent_length
 # scikit-learn; every ``sklearn.metrics`` function uses them.
 from .._compat import Interval, column_or_1d, validate_params
 from .._counting import ranked_counts
+from .._groups import encode_groups, index_of_groups
 from .._validation import (
     check_labels_1d,
     check_not_empty,
@@ -36,6 +37,7 @@ __all__ = [
     "e_aurc_score",
     "risk_at_coverage",
     "risk_coverage_curve",
+    "worst_group_aurc_score",
 ]
 
 
@@ -301,6 +303,85 @@ def aurc_score(y_true, y_pred, confidence, *, sample_weight=None):
     )
     _, accepted, accepted_errors = ranked_counts(errors, confidence, sample_weight)
     return _aurc_from_ranked(accepted, accepted_errors)
+
+
+@validate_params(
+    {**_CURVE_PARAMS, "sensitive_features": ["array-like", dict]},
+    prefer_skip_nested_validation=True,
+)
+def worst_group_aurc_score(
+    y_true, y_pred, confidence, *, sensitive_features, sample_weight=None
+):
+    """Largest AURC over groups: the ranking of the worst-served group.
+
+    :func:`aurc_score` computed on the samples of each group alone, and the
+    largest value returned (as ``MetricFrame(...).group_max()`` does in
+    fairlearn, or the worst-group accuracy of distributionally robust
+    learning). A confidence that ranks errors last overall may rank them
+    poorly within a minority group; the pooled AURC hides it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Ground truth labels, of any type.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels *without* rejection.
+
+    confidence : array-like of shape (n_samples,)
+        Confidence in each prediction; higher means more confident.
+
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, \
+            n_sensitive), DataFrame or dict
+        The group of each sample (several columns: each observed combination
+        of their values is a group).
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights. A group whose weights are all zero is left out.
+
+    Returns
+    -------
+    aurc : float
+        The largest per-group AURC, in ``[0, 1]``.
+
+    See Also
+    --------
+    aurc_score : The AURC of all samples together.
+    selective_classification_report : Coverage and selective risk per group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from selective_clf.metrics import aurc_score, worst_group_aurc_score
+    >>> y_true = np.array([0, 1, 1, 0, 1, 1])
+    >>> y_pred = np.array([0, 1, 0, 1, 1, 1])
+    >>> confidence = np.array([0.9, 0.8, 0.6, 0.6, 0.7, 0.5])
+    >>> groups = ["a", "a", "b", "b", "a", "b"]
+    >>> aurc_score(y_true[[2, 3, 5]], y_pred[[2, 3, 5]], confidence[[2, 3, 5]])
+    0.9444...
+    >>> worst_group_aurc_score(
+    ...     y_true, y_pred, confidence, sensitive_features=groups
+    ... )
+    0.9444...
+    """
+    check_consistent_length(y_true, y_pred, confidence, sample_weight)
+    y_true = check_labels_1d(y_true, "y_true")
+    y_pred = check_labels_1d(y_pred, "y_pred")
+    confidence = column_or_1d(confidence, dtype=np.float64, input_name="confidence")
+    check_not_empty(confidence.shape[0])
+    encoded = encode_groups(sensitive_features, confidence.shape[0])
+    sample_weight = check_sample_weight_1d(sample_weight, confidence.shape[0])
+    worst = -np.inf
+    for rows in index_of_groups(encoded.index, encoded.groups.shape[0]):
+        weight = None if sample_weight is None else sample_weight[rows]
+        if weight is not None and not (weight > 0).any():
+            continue
+        errors, group_confidence, weight = _check_curve_inputs(
+            y_true[rows], y_pred[rows], confidence[rows], weight
+        )
+        _, accepted, accepted_errors = ranked_counts(errors, group_confidence, weight)
+        worst = max(worst, _aurc_from_ranked(accepted, accepted_errors))
+    return float(worst)
 
 
 @validate_params(_CURVE_PARAMS, prefer_skip_nested_validation=True)

@@ -13,8 +13,9 @@ from sklearn.utils.validation import check_consistent_length
 
 # ``validate_params`` and its constraint classes are not exported publicly by
 # scikit-learn; every ``sklearn.metrics`` function uses them.
-from .._compat import Interval, validate_params
+from .._compat import Interval, _num_samples, validate_params
 from .._decision import REJECTION_REASONS
+from .._groups import encode_groups, group_label
 from .._validation import (
     check_label_kinds,
     check_labels_1d,
@@ -105,6 +106,7 @@ def _format_support(value, digits):
         "zero_division": _ZERO_DIVISION_CONSTRAINT,
         "y_base": ["array-like", None],
         "rejection_reason": ["array-like", None],
+        "sensitive_features": ["array-like", dict, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -121,6 +123,7 @@ def selective_classification_report(
     zero_division="warn",
     y_base=None,
     rejection_reason=None,
+    sensitive_features=None,
 ):
     """Build a text report of a selective classifier's main metrics.
 
@@ -178,6 +181,15 @@ def selective_classification_report(
         given, the rejected samples are also broken down by reason, in the
         rows ``"rejected: low confidence"`` and ``"rejected: novelty"``.
 
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, \
+            n_sensitive), DataFrame or dict, default=None
+        The group of each sample (several columns: each observed combination
+        of their values is a group, as in fairlearn). When given, the report
+        adds one row per group with its ``coverage`` (the share of its
+        samples accepted), its ``selective risk`` (the error rate among
+        them) and its ``support``, the worst group (highest selective risk)
+        first; groups with nothing accepted come last.
+
     Returns
     -------
     report : str or dict
@@ -210,6 +222,10 @@ def selective_classification_report(
         ``coverage``, ``selective risk`` and ``support`` among the samples
         predicted as it.
 
+        With ``sensitive_features``, ``'by group'`` maps each group (its
+        value, or its values joined by ``", "``), worst first, to its
+        ``coverage``, ``selective risk`` and ``support``.
+
         With ``rejection_reason``, ``rejected: low confidence`` and
         ``rejected: novelty`` give the number and the fraction of the samples
         rejected for each reason (they sum to ``rejected``).
@@ -238,11 +254,25 @@ def selective_classification_report(
         selective risk                                  0.25         4
              macro avg      0.67      0.83      0.75      0.73         6
     <BLANKLINE>
+
+    Per group, the worst first:
+
+    >>> groups = ["F", "M", "F", "M", "M", "F"]
+    >>> report = selective_classification_report(
+    ...     y_true, y_pred, reject_label="?", sensitive_features=groups,
+    ...     output_dict=True,
+    ... )
+    >>> for group, row in report["by group"].items():
+    ...     print(group, round(row["coverage"], 2), round(row["selective risk"], 2))
+    M 1.0 0.33
+    F 0.33 0.0
     """
     y_true, y_pred, sample_weight, rejection_reason, y_base = compute_if_dask(
         y_true, y_pred, sample_weight, rejection_reason, y_base
     )
     check_consistent_length(y_true, y_pred, sample_weight, rejection_reason)
+    if sensitive_features is not None:
+        encoded = encode_groups(sensitive_features, _num_samples(y_true))
     y_true = check_labels_1d(y_true, "y_true")
     y_pred = check_labels_1d(y_pred, "y_pred")
     n_samples = y_true.shape[0]
@@ -349,6 +379,11 @@ def selective_classification_report(
         by_predicted = _by_predicted_class(
             y_true, y_pred, y_base, accepted, weight, labels, zero_division, messages
         )
+    by_group, group_title = None, ""
+    if sensitive_features is not None:
+        by_group = _by_group(encoded, y_true, y_pred, accepted, weight)
+        named = [n for n in encoded.names if not n.startswith("sensitive_feature_")]
+        group_title = ", ".join(named) if named else "group"
     for message in messages:
         warnings.warn(message, UndefinedMetricWarning, stacklevel=2)
 
@@ -395,6 +430,15 @@ def selective_classification_report(
             }
             for i, name in enumerate(target_names)
         }
+    if by_group is not None:
+        report["by group"] = {
+            name: {
+                "coverage": coverage_g,
+                "selective risk": risk_g,
+                "support": _count(support_g),
+            }
+            for name, coverage_g, risk_g, support_g in by_group
+        }
     if output_dict:
         return report
 
@@ -403,6 +447,8 @@ def selective_classification_report(
         len(_rejected_row_name(reject_label)),
         *map(len, _SUMMARY_ROWS),
         *map(len, reason_counts),
+        *(len(row[0]) for row in by_group or ()),
+        len(group_title),
     )
     head_fmt = "{:>{width}s} " + " {:>9}" * len(_HEADERS)
     row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 4 + " {:>9}\n"
@@ -467,7 +513,49 @@ def selective_classification_report(
                 _format_support(values["support"], digits),
                 width=width,
             )
+    if by_group is not None:
+        pred_fmt = "{:>{width}s} " + " {:>9}" * 3 + "\n"
+        text += "\n" + pred_fmt.format(
+            group_title, "coverage", "sel. risk", "support", width=width
+        )
+        text += "\n"
+        for name, values in report["by group"].items():
+            text += pred_fmt.format(
+                name,
+                f"{values['coverage']:.{digits}f}",
+                f"{values['selective risk']:.{digits}f}",
+                _format_support(values["support"], digits),
+                width=width,
+            )
     return text
+
+
+def _by_group(encoded, y_true, y_pred, accepted, weight):
+    """Rows ``(name, coverage, selective risk, support)``, worst group first.
+
+    Sorted by selective risk, highest first, then by coverage, lowest first;
+    a group with nothing accepted (risk NaN) comes last.
+    """
+    n_groups = encoded.groups.shape[0]
+    wrong = accepted & ~np.asarray(np.equal(y_true, y_pred), dtype=bool)
+    support = np.bincount(encoded.index, weights=weight, minlength=n_groups)
+    n_accepted = np.bincount(
+        encoded.index, weights=weight * accepted, minlength=n_groups
+    )
+    n_wrong = np.bincount(encoded.index, weights=weight * wrong, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(support > 0, n_accepted / support, np.nan)
+        risk = np.where(n_accepted > 0, n_wrong / n_accepted, np.nan)
+    order = np.lexsort((coverage, -np.nan_to_num(risk, nan=-1.0)))
+    return [
+        (
+            group_label(encoded.groups[g]),
+            float(coverage[g]),
+            float(risk[g]),
+            support[g],
+        )
+        for g in order
+    ]
 
 
 def _by_predicted_class(
