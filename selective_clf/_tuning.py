@@ -600,6 +600,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             check_not_bool(getattr(self, name), name)
         check_not_bool(self.reject_label, "reject_label")
         self._check_classwise_params(objective, sensitive_features is not None)
+        for name in _GROUP_ATTRIBUTES:  # from an earlier fit with groups
+            self.__dict__.pop(name, None)
         if any(is_dask_collection(a) for a in (X, y, sample_weight)):
             if sensitive_features is not None:
                 raise ValueError(
@@ -712,8 +714,6 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self.estimator_ = clone(base).fit(X, y, **routed.estimator.fit)
             self.novelty_detector_ = fit_novelty_detector(detector, X)
         self._set_fitted_attributes()
-        for name in _GROUP_ATTRIBUTES:  # from an earlier fit with groups
-            self.__dict__.pop(name, None)
         choice = self._choose(objective, oof, X, routed, val, encoded)
         self._set_results(objective, choice, oof, kept_share)
         if encoded is not None:
@@ -755,7 +755,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             objective, "frozen", oof.confidence.shape[0]
         )
         self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
-        choice = self._choose(objective, oof, None, None, None)
+        choice = self._choose(objective, oof, None, None, None, None)
         return self._set_results(objective, choice, oof, 1.0)
 
     def _set_count_results(self, counts):
