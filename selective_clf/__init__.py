@@ -12,9 +12,8 @@ from ._classifier import SelectiveClassifier
 from ._keras import KerasProbaClassifier
 from ._plot import RiskCoverageDisplay
 from ._tuning import SelectiveClassifierCV
+from ._version import __version__
 from .exceptions import GuaranteeWarning, InfeasibleTargetError
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "Certificate",

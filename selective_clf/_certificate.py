@@ -24,6 +24,7 @@ import numpy as np
 
 from ._decision import unwrap
 from ._validation import is_dask_collection
+from ._version import __version__
 from .certify import RENAMED_RISK_METHODS
 from .certify._binomial import cp_upper
 
@@ -432,8 +433,6 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
     -------
     certificate : Certificate
     """
-    from . import __version__
-
     calibration = estimator._calibration
     objective = calibration.objective
     target = getattr(estimator, objective)
