@@ -286,10 +286,11 @@ def test_recertified_threshold_keeps_its_guarantee_after_a_shift():
     """After a shift, re-certifying on fresh rows of the new distribution.
 
     The true selective risk (computed exactly on the simulated model) exceeds
-    the target in at most delta + 3 s.e. of 400 draws.
+    the target in at most delta + 3 s.e. of 300 draws, where the old
+    threshold exceeds it in about half.
     """
     rng = np.random.default_rng(12)
-    n_draws, delta, target, n_cal = 400, 0.1, 0.1, 600
+    n_draws, delta, target, n_cal = 300, 0.1, 0.1, 600
 
     def draw(n, shift):
         # a binary model whose confidence c is uniform on [0.5, 1]; the
@@ -310,14 +311,17 @@ def test_recertified_threshold_keeps_its_guarantee_after_a_shift():
 
     X0, y0 = draw(200, 0.0)
     model = FrozenEstimator(ProbaFromColumns().fit(X0, y0))
-    violations = 0
+    violations = stale = 0
     for _ in range(n_draws):
         X_cal, y_cal = draw(n_cal, 0.0)
-        X_new, y_new = draw(n_cal, 0.03)  # the errors rise by 3 points
+        X_new, y_new = draw(n_cal, 0.06)  # the errors rise by 6 points
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GuaranteeWarning)  # infeasible draws
             clf = SelectiveClassifierCV(model, target_risk=target, delta=delta)
             again = recertify(clf.fit(X_cal, y_cal), X_new, y_new)
-        violations += true_risk(again.threshold_, 0.03) > target
+        violations += true_risk(again.threshold_, 0.06) > target
+        stale += true_risk(clf.threshold_, 0.06) > target
     rate = violations / n_draws
     assert rate <= delta + 3 * math.sqrt(delta * (1 - delta) / n_draws)
+    # the shift matters: the old threshold breaks the target on many draws
+    assert stale / n_draws > 0.3  # 0.54 with seed 12
