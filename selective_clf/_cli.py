@@ -749,9 +749,9 @@ def _add_monitor_parser(sub):
         "and say when they would have alarmed",
         description="Read decisions in file order (the --prediction column, or "
         "the predictions of --model with the certified threshold) and feed the "
-        "anytime-valid risk and acceptance monitors. Rows with an empty or NA "
-        "label count for the acceptance monitor only. Exit status 1 on an "
-        "alarm.",
+        "anytime-valid risk and acceptance monitors. With --prediction, rows "
+        "with an empty or NA label count for the acceptance monitor only (with "
+        "--model they are dropped). Exit status 1 on an alarm.",
     )
     monitor.add_argument(
         "--certificate", required=True, metavar="JSON", help="from certify"
