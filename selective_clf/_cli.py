@@ -370,6 +370,8 @@ def _load_model(path):
 
 
 def _header(path):
+    if not Path(path).exists():
+        raise CLIError(f"no such data file: {path}")
     path = _check_path(path)
     with path.open(newline="", encoding="utf-8") as handle:
         return [name.strip() for name in next(csv.reader(handle), [])]
