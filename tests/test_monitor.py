@@ -16,6 +16,7 @@ from selective_clf import GuaranteeWarning, SelectiveClassifierCV
 from selective_clf.monitor import AcceptanceMonitor, RiskMonitor, recertify
 from selective_clf.monitor._eprocess import (
     ODDS_RATIOS,
+    START_SHIFT,
     ChangeDetector,
     confidence_sequence,
 )
@@ -26,6 +27,7 @@ from ._helpers import ProbaFromColumns
 
 def brute_force_detector(x, r, m):
     """M_t by the definition: a sum over started processes of products."""
+    assert START_SHIFT == 10
     rho = np.asarray(ODDS_RATIOS)
     q = rho * r / (1 - r + rho * r)
     values = []
@@ -33,7 +35,7 @@ def brute_force_detector(x, r, m):
         total, started = 0.0, 0.0
         for s in range(1, t + 1, m):  # starts at 1, 1 + m, ...
             i = (s - 1) // m + 1
-            w = 1.0 / (i * (i + 1))
+            w = 11.0 / ((i + 10) * (i + 11))  # weights summing to 1
             started += w
             seg = np.asarray(x[s - 1 : t])
             ratio = np.where(
