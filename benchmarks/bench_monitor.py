@@ -44,13 +44,13 @@ NEVER = np.iinfo(np.int64).max
 BATCH_LEVELS = (
     ("alpha", ALPHA),
     ("alpha / 20", ALPHA / 20),
-    ("alpha/(j(j+1))", "spent"),
+    ("alpha/(j(j+1))", ("spent", ALPHA)),
 )
 
 
 def scaled(level, alpha):
     """The batch level at another ``alpha``."""
-    return level if level == "spent" else level * alpha / ALPHA
+    return ("spent", alpha) if isinstance(level, tuple) else level * alpha / ALPHA
 
 
 def risk_streams(rng, n_streams, before, after, change):
@@ -73,9 +73,11 @@ def monitor_alarms(errors):
 
 
 def batch_levels(level):
-    """Per-batch levels: ``level`` each, or ``alpha / (j (j + 1))`` for "spent"."""
+    """Per-batch levels: ``level`` each, or ``a / (j (j + 1))`` for ("spent", a)."""
     j = np.arange(1, N_ROWS // BATCH + 1)
-    return ALPHA / (j * (j + 1.0)) if level == "spent" else np.full(j.shape, level)
+    if isinstance(level, tuple):
+        return level[1] / (j * (j + 1.0))
+    return np.full(j.shape, level)
 
 
 def batch_test_alarms(errors, level):

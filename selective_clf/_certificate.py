@@ -442,22 +442,20 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
     n_calibration = int(calibration.n_samples)
     n_accepted = int(round(estimator.coverage_ * n_calibration))
     level = 1.0 - estimator.delta if is_risk else DEFAULT_COVERAGE_LEVEL
-    threshold = _plain(estimator.threshold_)
-    thresholds = np.atleast_1d(np.asarray(estimator.threshold_, dtype=np.float64))
+    # a cascade has one threshold per stage (thresholds_) and no estimator_
+    fitted_thresholds = getattr(estimator, "threshold_", None)
+    if fitted_thresholds is None:
+        fitted_thresholds = tuple(estimator.thresholds_)
+    threshold = _plain(fitted_thresholds)
+    thresholds = np.atleast_1d(np.asarray(fitted_thresholds, dtype=np.float64))
     protocol = PROTOCOLS[calibration.mode]
-    model = unwrap(estimator.estimator_).final
-    method = (
-        RENAMED_RISK_METHODS.get(estimator.method, estimator.method)
-        if is_risk
-        else None
-    )
-    confidence = estimator.confidence
-    if not isinstance(confidence, str):
-        confidence = getattr(confidence, "__name__", type(confidence).__name__)
+    model, confidence, response_method = _describe_model(estimator)
+    method = getattr(estimator, "method", None) if is_risk else None
+    method = RENAMED_RISK_METHODS.get(method, method)
     return Certificate(
-        model=type(model).__name__,
+        model=model,
         confidence=confidence,
-        response_method=str(estimator.response_method_),
+        response_method=response_method,
         objective=objective,
         target=_plain(target),
         delta=float(estimator.delta) if is_risk else None,
@@ -483,6 +481,30 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
         data_hash=data_hash,
         model_hash=model_hash,
     )
+
+
+def _describe_model(estimator):
+    """Return the model's name, confidence and response method, as text.
+
+    A cascade (``stages_``) is described stage by stage.
+    """
+
+    def one(selective):
+        confidence = selective.confidence
+        if not isinstance(confidence, str):
+            confidence = getattr(confidence, "__name__", type(confidence).__name__)
+        final = unwrap(selective.estimator_).final
+        return type(final).__name__, confidence, str(selective.response_method_)
+
+    if hasattr(estimator, "stages_"):
+        parts = [one(stage) for _, stage in estimator.stages_]
+        names, confidences, methods = zip(*parts, strict=True)
+        return (
+            "cascade of " + ", ".join(names),
+            ", ".join(confidences),
+            ", ".join(methods),
+        )
+    return one(estimator)
 
 
 def calibration_record(objective, mode, n_samples):

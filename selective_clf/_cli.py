@@ -370,6 +370,8 @@ def _load_model(path):
 
 
 def _header(path):
+    if not Path(path).exists():
+        raise CLIError(f"no such data file: {path}")
     path = _check_path(path)
     with path.open(newline="", encoding="utf-8") as handle:
         return [name.strip() for name in next(csv.reader(handle), [])]
@@ -749,9 +751,9 @@ def _add_monitor_parser(sub):
         "and say when they would have alarmed",
         description="Read decisions in file order (the --prediction column, or "
         "the predictions of --model with the certified threshold) and feed the "
-        "anytime-valid risk and acceptance monitors. Rows with an empty or NA "
-        "label count for the acceptance monitor only. Exit status 1 on an "
-        "alarm.",
+        "anytime-valid risk and acceptance monitors. With --prediction, rows "
+        "with an empty or NA label count for the acceptance monitor only (with "
+        "--model they are dropped). Exit status 1 on an alarm.",
     )
     monitor.add_argument(
         "--certificate", required=True, metavar="JSON", help="from certify"

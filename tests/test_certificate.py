@@ -153,3 +153,38 @@ def test_saves_with_skops(certified, tmp_path):
     sio.dump(certified, path)
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert loaded.certificate_ == certified.certificate_
+
+
+def test_builder_describes_a_cascade_stage_by_stage(data):
+    """What SelectiveCascadeCV needs: record _calibration, then build.
+
+    The cascade does not build its certificate yet (its module is being
+    split); this checks the builder reads its fitted attributes.
+    """
+    from selective_clf import SelectiveCascadeCV, SelectiveClassifier
+    from selective_clf._certificate import build_certificate, calibration_record
+
+    model, X, y = data
+    cascade = SelectiveCascadeCV(
+        [
+            ("first", SelectiveClassifier(FrozenEstimator(model))),
+            (
+                "second",
+                SelectiveClassifier(FrozenEstimator(model), confidence="margin"),
+            ),
+        ],
+        rejection_cost=0.3,
+        thresholds=5,
+        cv=0.5,
+        refit=False,
+        random_state=0,
+    ).fit(X, y)
+    cascade._calibration = calibration_record("rejection_cost", "keep", 185)
+    cert = build_certificate(cascade)
+    assert cert.model == "cascade of LogisticRegression, LogisticRegression"
+    assert cert.confidence == "max_proba, margin"
+    assert cert.threshold == tuple(cascade.thresholds_)
+    assert cert.protocol == "holdout" and cert.n_accepted == round(
+        cascade.coverage_ * 185
+    )
+    assert Certificate.from_json(cert.to_json()) == cert

@@ -19,7 +19,8 @@ process started at ``s`` is worth 1 before ``s``. Mixing over
 * a few alternatives ``q_j`` (odds ratios 1.25 to 5 over ``r``), equal
   weights ``pi_j``, and
 * start times ``s_i = 1 + (i - 1) m`` (every ``m`` outcomes) with weights
-  ``w_i = 1 / (i (i + 1))``, which sum to 1,
+  ``w_i = (k + 1) / ((i + k) (i + k + 1))``, ``k = START_SHIFT``, which sum
+  to 1 (a telescoping sum),
 
 gives ``M_t = sum_i w_i sum_j pi_j prod_{s_i <= u <= t} f_u(q_j)`` over the
 started processes plus ``sum_{i not started} w_i``: a mixture of test
@@ -32,7 +33,10 @@ Shiryaev–Roberts sum with weights 1 controls the average run length instead,
 a weaker promise); after a rise at time ``nu`` the process started just
 before ``nu`` grows at the rate ``KL(p || r)`` and crosses after about
 ``(log(1 / alpha) + log(1 / w_i)) / KL`` outcomes, ``log(1 / w_i)`` growing
-like ``2 log(nu / m)``.
+like ``2 log(nu / m)``. The shift ``k`` spreads the weight over the first
+starts instead of giving half of it to the first one (``k = 0``): a rise
+from the very start is seen a little later, every later rise sooner (the
+weight of a late start is ``k + 1`` times larger).
 
 For each ``q_j`` the sum over starts obeys
 ``S_t = (S_{t-1} + w_t [t is a start]) f_t``; a batch is computed at once
@@ -58,6 +62,9 @@ from scipy import optimize, special
 
 #: Odds ratios of the alternatives mixed by the detector.
 ODDS_RATIOS = (1.25, 1.5, 2.0, 3.0, 5.0)
+
+#: Shift ``k`` of the start weights ``(k + 1) / ((i + k) (i + k + 1))``.
+START_SHIFT = 10
 
 #: Rows in one vectorised block of an update (bounds the memory of a batch).
 _BLOCK = 1 << 16
@@ -138,7 +145,8 @@ class ChangeDetector:
         m = self.restart_every
         is_start = index % m == 0
         i = index // m + 1.0
-        weight = np.where(is_start, 1.0 / (i * (i + 1.0)), 0.0)
+        k = START_SHIFT
+        weight = np.where(is_start, (k + 1.0) / ((i + k) * (i + k + 1.0)), 0.0)
         with np.errstate(divide="ignore"):
             log_w = np.log(weight)
         # log prod of the factors, per alternative: shape (n_alt, n_new)
