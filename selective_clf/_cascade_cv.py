@@ -19,6 +19,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import column_or_1d
 
 from ._cascade import SelectiveCascade
+from ._certificate import build_certificate, calibration_record, hash_data
 from ._classifier import DEFAULT_REJECTION_COST, SelectiveClassifier
 from ._compat import (
     Interval,
@@ -151,6 +152,12 @@ class SelectiveCascadeCV(SelectiveCascade):
         The label given to rows every stage rejected, as in
         :class:`SelectiveCascade`.
 
+    verbose : int, default=0
+        Progress messages, as in
+        :class:`~sklearn.model_selection.GridSearchCV`: ``>0`` prints the
+        chosen thresholds with the certificate; higher values are passed to
+        joblib, which reports the fits of the stages per split.
+
     Attributes
     ----------
     stages_ : list of (str, SelectiveClassifier) tuples
@@ -177,6 +184,12 @@ class SelectiveCascadeCV(SelectiveCascade):
     risk_bound_ : float
         With ``target_risk``: the certified upper bound on the cascade's
         selective risk at ``thresholds_`` (nan when nothing was certified).
+
+    certificate_ : Certificate
+        The fit's guarantee in one object (objective, target, protocol,
+        calibration size and data hash, the threshold of each stage, bound,
+        coverage with its interval), printable and exportable to JSON; see
+        :class:`~selective_clf.Certificate`.
 
     cv_results_ : dict of 1-D ndarrays
         One entry per candidate combination (with ``target_risk``: per
@@ -272,6 +285,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "reject_label": [str, Integral, Real],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -289,6 +303,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         n_jobs=None,
         random_state=None,
         reject_label="auto",
+        verbose=0,
     ):
         self.stages = stages
         self.stage_costs = stage_costs
@@ -302,6 +317,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.reject_label = reject_label
+        self.verbose = verbose
 
     # -- checks -----------------------------------------------------------
 
@@ -452,7 +468,7 @@ class SelectiveCascadeCV(SelectiveCascade):
         if self.target_risk is not None:
             warn_protocol(mode, len(splits), subject="cascade")
 
-        results = Parallel(n_jobs=self.n_jobs)(
+        results = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(fit_stages_and_collect)(
                 self.stages, X, y, train=train, val=val, routed=routed
             )
@@ -464,6 +480,8 @@ class SelectiveCascadeCV(SelectiveCascade):
         confidence = np.hstack([r[1] for r in results])
         errors = np.hstack([r[2] for r in results])
         weights = None if sample_weight is None else sample_weight[val]
+        objective = "rejection_cost" if self.target_risk is None else "target_risk"
+        self._calibration = calibration_record(objective, mode, confidence.shape[1])
 
         if self.target_risk is None:
             # every combination of the stages' grids
@@ -528,6 +546,9 @@ class SelectiveCascadeCV(SelectiveCascade):
             self.stage_reach_ = np.array(
                 [table[f"reach_{name}"][best] for name, _ in self.stages]
             )
+        self.certificate_ = build_certificate(self, data_hash=hash_data(X, y))
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] {self.certificate_}")
         return self
 
     def _score_table(self, thresholds, weighted, prices):

@@ -155,14 +155,9 @@ def test_saves_with_skops(certified, tmp_path):
     assert loaded.certificate_ == certified.certificate_
 
 
-def test_builder_describes_a_cascade_stage_by_stage(data):
-    """What SelectiveCascadeCV needs: record _calibration, then build.
-
-    The cascade does not build its certificate yet (its module is being
-    split); this checks the builder reads its fitted attributes.
-    """
+def test_cascade_certificate_describes_each_stage(data, capsys):
+    """SelectiveCascadeCV carries a certificate_, describing each stage."""
     from selective_clf import SelectiveCascadeCV, SelectiveClassifier
-    from selective_clf._certificate import build_certificate, calibration_record
 
     model, X, y = data
     cascade = SelectiveCascadeCV(
@@ -178,13 +173,17 @@ def test_builder_describes_a_cascade_stage_by_stage(data):
         cv=0.5,
         refit=False,
         random_state=0,
+        verbose=1,
     ).fit(X, y)
-    cascade._calibration = calibration_record("rejection_cost", "keep", 185)
-    cert = build_certificate(cascade)
+    cert = cascade.certificate_
+    assert "[SelectiveCascadeCV]" in capsys.readouterr().out
     assert cert.model == "cascade of LogisticRegression, LogisticRegression"
     assert cert.confidence == "max_proba, margin"
     assert cert.threshold == tuple(cascade.thresholds_)
-    assert cert.protocol == "holdout" and cert.n_accepted == round(
-        cascade.coverage_ * 185
+    # frozen stages: every row calibrates, whatever cv says
+    assert cert.objective == "rejection_cost" and cert.n_calibration == len(y)
+    assert cert.protocol == "frozen" and cert.n_accepted == round(
+        cascade.coverage_ * len(y)
     )
+    assert Certificate.from_json(cert.to_json()) == cert
     assert Certificate.from_json(cert.to_json()) == cert
