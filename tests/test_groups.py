@@ -275,17 +275,14 @@ def test_bad_sensitive_features(bad, match):
         )
 
 
-def test_sgr_and_classwise_are_refused_with_groups():
-    """SGR has no certified set on a grid; class-wise cells are not done."""
+def test_sgr_is_refused_with_groups():
+    """SGR has no certified set on a grid shared by the groups."""
     X, y, groups, model = group_data(500, 0)
-    with pytest.raises(ValueError, match="method='sgr' cannot certify one threshold"):
-        SelectiveClassifierCV(model, target_risk=0.1, method="sgr").fit(
-            X, y, sensitive_features=groups
-        )
-    with pytest.raises(ValueError, match="classwise=True cannot be combined"):
-        SelectiveClassifierCV(model, target_risk=0.1, classwise=True).fit(
-            X, y, sensitive_features=groups
-        )
+    for classwise in (False, True):
+        with pytest.raises(ValueError, match="method='sgr' cannot certify one"):
+            SelectiveClassifierCV(
+                model, target_risk=0.1, method="sgr", classwise=classwise
+            ).fit(X, y, sensitive_features=groups)
     with pytest.raises(ValueError, match="rejection_cost is given per class"):
         SelectiveClassifierCV(model, rejection_cost=[0.1, 0.2]).fit(
             X, y, sensitive_features=groups
@@ -588,3 +585,62 @@ def test_target_per_group_without_groups_says_how():
     X, y, _, model = group_data(300, 0)
     with pytest.raises(ValueError, match="sensitive_features=A"):
         SelectiveClassifierCV(model, target_risk={"a": 0.1, "b": 0.2}).fit(X, y)
+
+
+def _three_class_data(n, seed):
+    """Calibrated three-class probabilities, a frozen model and two groups."""
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, 3)) * np.array([4.0, 2.0, 1.0])
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    proba = np.round(proba, 3)
+    proba /= proba.sum(axis=1, keepdims=True)
+    codes = (rng.uniform(size=(n, 1)) > proba.cumsum(axis=1)).sum(axis=1)
+    y = np.minimum(codes, 2)
+    groups = np.where(rng.uniform(size=n) < 0.3, "B", "A")
+    model = FrozenEstimator(ProbaFromColumns().fit(proba, [0, 1, 2]))
+    return proba, y, groups, model
+
+
+def test_classwise_with_groups_certifies_every_cell():
+    """classwise=True: each class's threshold passes in each of its cells."""
+    proba, y, groups, model = _three_class_data(6000, 0)
+    delta, target = 0.1, 0.15
+    with pytest.warns(GuaranteeWarning, match="class\\(es\\) \\[2\\]"):
+        clf = SelectiveClassifierCV(
+            model, target_risk=target, delta=delta, classwise=True
+        ).fit(proba, y, sensitive_features=groups)
+    assert clf.group_risk_bound_.shape == (3, 2)
+    assert clf.threshold_[2] == np.inf
+    # two classes certified: each at the Šidák share over the three eligible
+    level = 1 - (1 - delta) ** (1 / 3)
+    pred, conf = proba.argmax(axis=1), proba.max(axis=1)
+    for k in (0, 1):
+        assert np.isfinite(clf.threshold_[k])
+        for j, g in enumerate(("A", "B")):
+            rows = (pred == k) & (groups == g) & (conf >= clf.threshold_[k])
+            n_errors, n = int((y[rows] != k).sum()), int(rows.sum())
+            assert stats.binom.cdf(n_errors, n, target) <= level
+            assert clf.group_risk_bound_[k, j] <= target
+    accepted = conf >= clf.threshold_[pred]
+    for j, g in enumerate(("A", "B")):
+        assert clf.group_coverage_[j] == pytest.approx(accepted[groups == g].mean())
+        wrong = (pred != y)[accepted & (groups == g)]
+        assert clf.group_risk_[j] == pytest.approx(wrong.mean())
+    # the cells cost coverage against the class-wise thresholds alone
+    alone = SelectiveClassifierCV(
+        model, target_risk=target, delta=delta, classwise=True
+    ).fit(proba, y)
+    assert (clf.threshold_[:2] >= alone.threshold_[:2]).all()
+
+
+def test_classwise_with_groups_names_small_cells():
+    """A (class, group) cell too small is named with the size it needs."""
+    proba, y, groups, model = _three_class_data(6000, 1)
+    groups = groups.astype(object)
+    pred = proba.argmax(axis=1)
+    groups[np.flatnonzero(pred == 0)[:5]] = "tiny"
+    with pytest.warns(GuaranteeWarning, match="\\(0, 'tiny'\\) \\(5 rows, needs"):
+        SelectiveClassifierCV(model, target_risk=0.15, delta=0.1, classwise=True).fit(
+            proba, y, sensitive_features=groups
+        )
