@@ -644,3 +644,39 @@ def test_classwise_with_groups_names_small_cells():
         SelectiveClassifierCV(model, target_risk=0.15, delta=0.1, classwise=True).fit(
             proba, y, sensitive_features=groups
         )
+
+
+@pytest.mark.slow
+def test_classwise_cells_validity_at_the_null_boundary():
+    """classwise=True with groups: P(any cell over target) <= delta + 3 s.e.
+
+    Two predicted classes, each half the rows; the minority errs at 10% and
+    the majority at 5% whatever the confidence, target 0.1 for both classes:
+    the two minority cells sit at their boundary, so every threshold
+    certified for a class is a violation. 600 calibrations of 3000 rows.
+    """
+    n_reps, delta, n = 600, 0.1, 3000
+    violations = 0
+    for rep in range(n_reps):
+        rng = np.random.default_rng(20000 + rep)
+        confidence = np.round(rng.uniform(0.5, 1.0, size=n), 3)
+        pred = rng.integers(0, 2, size=n)
+        minority = rng.uniform(size=n) < 0.3
+        wrong = rng.uniform(size=n) < np.where(minority, 0.1, 0.05)
+        y = np.where(wrong, 1 - pred, pred)
+        proba = (
+            np.where(pred[:, None] == 1, 1.0, 0.0) * np.c_[1 - confidence, confidence]
+            + np.where(pred[:, None] == 0, 1.0, 0.0) * np.c_[confidence, 1 - confidence]
+        )
+        model = FrozenEstimator(ProbaFromColumns().fit(proba, [0, 1]))
+        groups = np.where(minority, "minority", "majority")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf = SelectiveClassifierCV(
+                model, target_risk=0.1, delta=delta, classwise=True
+            ).fit(proba, y, sensitive_features=groups)
+        violations += bool(np.isfinite(clf.threshold_).any())
+    rate = violations / n_reps
+    se = math.sqrt(delta * (1 - delta) / n_reps)
+    print(f"class-wise cells at the boundary: violation rate {rate:.3f}")
+    assert rate <= delta + 3 * se, (rate, delta)
