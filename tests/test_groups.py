@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import IsolationForest
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 
 from selective_clf import GuaranteeWarning, InfeasibleTargetError, SelectiveClassifierCV
 from selective_clf._classwise import certify_common_threshold
@@ -368,6 +369,21 @@ def test_metadata_routing_on_and_off():
             X, y, sensitive_features=groups
         )
         assert routed.groups_.shape == (2,)
+        # a search passes it on when the estimator requests it
+        search = GridSearchCV(
+            SelectiveClassifierCV(model, target_risk=0.2).set_fit_request(
+                sensitive_features=True
+            ),
+            {"delta": [0.05, 0.1]},
+            cv=2,
+        ).fit(X, y, sensitive_features=groups)
+        assert search.best_estimator_.groups_.tolist() == ["majority", "minority"]
+    # and without routing, as a fit parameter split with the rows
+    search = GridSearchCV(
+        SelectiveClassifierCV(model, target_risk=0.2), {"delta": [0.05, 0.1]}, cv=2
+    ).fit(X, y, sensitive_features=groups)
+    # (the folds would fail on a length mismatch; the refit sees every row)
+    assert search.best_estimator_.group_n_calibration_.sum() == X.shape[0]
 
 
 def test_encode_groups_mixed_kinds_and_dict():
