@@ -17,6 +17,12 @@ arrays (no estimator), called by :class:`SelectiveClassifierCV` with
   samples with a Šidák share of ``delta`` (see its docstring for the proof of
   the simultaneous guarantee).
 
+The same machinery serves any key that splits the samples: the sensitive
+groups of ``fit(..., sensitive_features=A)`` use :func:`per_class_values`
+(``kind="group"``), :func:`eligible_keys`, :func:`needed_size` and
+:func:`certify_common_threshold`, which certifies *one* threshold in every
+key at once (see its docstring for the proof).
+
 A per-class *curve* is a :class:`~sklearn.utils.Bunch` with ``thresholds``
 (decreasing), ``accepted`` and ``accepted_errors`` (counts or weight sums at
 each threshold) and ``total`` (all samples predicted as the class, NaN

@@ -17,19 +17,29 @@ from sklearn.utils import Bunch
 __all__ = ["encode_groups", "group_label", "index_of_groups"]
 
 
+def _column(values):
+    """Return a 1-D column: its own dtype when numeric or text, else objects."""
+    column = np.asarray(values)
+    if column.dtype.kind not in "biufUS":
+        column = np.asarray(values, dtype=object)
+    return column
+
+
 def _columns(sensitive_features):
-    """Return the columns (1-D object arrays) and their names."""
+    """Return the columns (1-D arrays) and their names."""
     if hasattr(sensitive_features, "columns") and hasattr(sensitive_features, "iloc"):
         names = [str(name) for name in sensitive_features.columns]
-        columns = [
-            np.asarray(sensitive_features.iloc[:, j], dtype=object)
-            for j in range(len(names))
-        ]
+        columns = [_column(sensitive_features.iloc[:, j]) for j in range(len(names))]
         return columns, names
     if isinstance(sensitive_features, dict):
         names = [str(name) for name in sensitive_features]
-        return [np.asarray(v, dtype=object) for v in sensitive_features.values()], names
+        return [_column(v) for v in sensitive_features.values()], names
     name = getattr(sensitive_features, "name", None)
+    values = np.asarray(sensitive_features)
+    if values.ndim == 1:
+        return [_column(sensitive_features)], [
+            "sensitive_feature_0" if name is None else str(name)
+        ]
     values = np.asarray(sensitive_features, dtype=object)
     if values.ndim == 1:
         return [values], ["sensitive_feature_0" if name is None else str(name)]
@@ -89,7 +99,12 @@ def encode_groups(sensitive_features, n_samples):
                 f"sensitive_features has {column.shape[0]} rows but the data has "
                 f"{n_samples} samples: give one group label per row."
             )
-        missing = np.flatnonzero([_is_missing(v) for v in column])
+        if column.dtype.kind == "f":
+            missing = np.flatnonzero(np.isnan(column))
+        elif column.dtype.kind == "O":
+            missing = np.flatnonzero([_is_missing(v) for v in column])
+        else:  # integers, booleans and text have no missing value
+            missing = np.array([], dtype=int)
         if missing.size:
             raise ValueError(
                 f"sensitive_features ({name!r}) is missing at {missing.size} "
@@ -113,9 +128,15 @@ def encode_groups(sensitive_features, n_samples):
     observed, index = np.unique(combined, axis=0, return_inverse=True)
     groups = np.empty(observed.shape[0], dtype=object)
     groups[:] = [
-        tuple(labels[j][c] for j, c in enumerate(row)) for row in observed.tolist()
+        tuple(_plain(labels[j][c]) for j, c in enumerate(row))
+        for row in observed.tolist()
     ]
     return Bunch(groups=groups, index=index.ravel().astype(np.intp), names=names)
+
+
+def _plain(value):
+    """Return a numpy scalar as the Python value it holds (readable tuples)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def index_of_groups(index, n_groups):

@@ -302,11 +302,15 @@ def choose_classwise(
     method,
     thresholds,
     infeasible,
+    sensitive_groups=None,
 ):
     """Split the out-of-fold data by predicted class; choose per class.
 
     ``rejection_costs`` holds one cost per class (``rejection_cost``);
     ``target_risk`` is the parameter (one value, an array or a mapping).
+    With ``sensitive_groups`` (the groups; ``oof.group_index`` the group of
+    each row), ``target_risk`` is certified in every (class, group) cell
+    (:func:`_choose_cells`).
     """
     classes = np.asarray(classes)
     class_index = _encode(oof.y_pred, classes)
@@ -329,24 +333,37 @@ def choose_classwise(
                 "method."
             )
         keep = [g[finite[g]] for g in groups]
-        choice = _classwise.choose_target_risk(
-            [oof.confidence[g] for g in keep],
-            [oof.errors[g] for g in keep],
-            target_risk=targets,
-            delta=delta,
-            method=method,
-            thresholds=None
-            if isinstance(thresholds, str)
-            else make_grid(thresholds, oof.confidence[finite]),
-        )
-        _warn_uncertified_classes(
-            choice,
-            classes,
-            [g.shape[0] for g in keep],
-            targets,
-            delta=delta,
-            infeasible=infeasible,
-        )
+        if sensitive_groups is not None:
+            choice = _choose_cells(
+                oof,
+                keep,
+                classes=classes,
+                groups=np.asarray(sensitive_groups, dtype=object),
+                targets=targets,
+                delta=delta,
+                method=method,
+                thresholds=thresholds,
+                infeasible=infeasible,
+            )
+        else:
+            choice = _classwise.choose_target_risk(
+                [oof.confidence[g] for g in keep],
+                [oof.errors[g] for g in keep],
+                target_risk=targets,
+                delta=delta,
+                method=method,
+                thresholds=None
+                if isinstance(thresholds, str)
+                else make_grid(thresholds, oof.confidence[finite]),
+            )
+            _warn_uncertified_classes(
+                choice,
+                classes,
+                [g.shape[0] for g in keep],
+                targets,
+                delta=delta,
+                infeasible=infeasible,
+            )
         choice.objective = float(
             np.mean(~rejected_mask(oof.confidence, choice.thresholds, class_index))
         )
@@ -390,6 +407,105 @@ def choose_classwise(
     choice.class_index = class_index
     choice.groups = groups
     return choice
+
+
+def _choose_cells(
+    oof, keep, *, classes, groups, targets, delta, method, thresholds, infeasible
+):
+    """One threshold per class, its risk certified in every group of the class.
+
+    The classes get Šidák shares of ``delta`` (the classes with at least one
+    cell large enough for a certificate at ``delta``), as without groups;
+    within a class, the threshold is certified in every (class, group) cell
+    at once by :func:`selective_clf._classwise.certify_common_threshold` at
+    the class's share. Validity: given the predicted class and the group of
+    every calibration row, the rows of different classes are independent
+    (Šidák across classes), and the intersection-union test needs no
+    independence within a class.
+    """
+    if method not in GRID_METHODS:
+        raise ValueError(
+            f"method={method!r} cannot certify one threshold for several groups "
+            f"(SGR has no certified set on a grid). Use one of {list(GRID_METHODS)}."
+        )
+    n_classes, n_groups = len(classes), len(groups)
+    finite = ~np.isnan(oof.confidence)
+    user_grid = (
+        None
+        if isinstance(thresholds, str)
+        else make_grid(thresholds, oof.confidence[finite])
+    )
+    cells = [
+        index_of_groups(oof.group_index[rows], n_groups) for rows in keep
+    ]  # positions within each class's rows
+    sizes = np.array([[c.shape[0] for c in row] for row in cells])
+    class_eligible = _classwise.eligible_keys(sizes, targets[:, None], delta).any(
+        axis=1
+    )
+    levels = _classwise.sidak_levels(delta, class_eligible)
+    chosen = np.full(n_classes, np.inf)
+    class_bound = np.full(n_classes, np.nan)
+    cell_bound = np.full((n_classes, n_groups), np.nan)
+    small, failed = [], []
+    for k, rows in enumerate(keep):
+        if not class_eligible[k]:
+            failed.append(k)
+            continue
+        confidence, errors = oof.confidence[rows], oof.errors[rows]
+        grid = np.unique(confidence) if user_grid is None else user_grid
+        confidences = [confidence[c] for c in cells[k]]
+        choice = _classwise.certify_common_threshold(
+            confidences,
+            [errors[c] for c in cells[k]],
+            target_risk=np.full(n_groups, targets[k]),
+            delta=float(levels[k]),
+            method=method,
+            grid=grid,
+            robust_start=user_grid is None,
+        )
+        small += [
+            (k, g, sizes[k, g], choice.needed_size[g])
+            for g in np.flatnonzero(~choice.eligible)
+        ]
+        if choice.feasible:
+            chosen[k] = choice.threshold
+            cell_bound[k] = choice.risk_bound
+            class_bound[k] = np.nanmax(choice.risk_bound)
+        else:
+            failed.append(k)
+    if small:
+        names = ", ".join(
+            f"({classes.tolist()[k]!r}, {group_label(groups[g])!r}) ({size} rows, "
+            f"needs {needed} at target_risk={targets[k]:g})"
+            for k, g, size, needed in small
+        )
+        _warn(
+            f"Cell(s) (predicted class, group) {names} are too small to certify "
+            "at the class's share of delta; the guarantee covers the other cells "
+            "only (the class threshold applies to these rows too, uncertified).",
+            GuaranteeWarning,
+        )
+    if failed:
+        labels = [classes.tolist()[k] for k in failed]
+        message = (
+            f"No threshold certifies target_risk in every group for class(es) "
+            f"{labels} with the simultaneous probability {1 - delta:.3g}"
+        )
+        advice = "Allow a larger target_risk or delta, or calibrate on more data."
+        if infeasible == "raise":
+            raise InfeasibleTargetError(f"{message}. {advice}")
+        _warn(
+            f"{message}, so they are always rejected (threshold inf). {advice}",
+            GuaranteeWarning,
+        )
+    return Bunch(
+        thresholds=chosen,
+        risk_bound=class_bound,
+        best_achievable_risk=np.full(n_classes, np.nan),
+        delta=levels,
+        infeasible=failed,
+        group_risk_bound=cell_bound,
+    )
 
 
 def _warn_uncertified_classes(choice, classes, sizes, targets, *, delta, infeasible):

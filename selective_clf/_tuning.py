@@ -238,7 +238,8 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         per-class curves, without the conformal guarantee); not for
         ``scoring``. Per-class values of ``rejection_cost`` or
         ``target_risk`` require it. See the user guide, "One threshold per
-        class".
+        class". With ``sensitive_features`` and ``target_risk``, each class's
+        threshold is certified in every group of the class at once.
 
     novelty_detector : estimator instance, default=None
         An outlier detector, as in :class:`SelectiveClassifier`: samples it
@@ -349,13 +350,14 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         With ``sensitive_features``: the selective risk of each group's
         accepted out-of-fold rows (nan if none).
 
-    group_risk_bound_ : ndarray of shape (n_groups,)
+    group_risk_bound_ : ndarray of shape (n_groups,) or (n_classes, n_groups)
         With ``sensitive_features`` and ``target_risk``: the certified upper
         bound on each group's selective risk at ``threshold_``, all holding
         together with probability ``1 - delta``; nan for a group too small
         to certify (named in a :class:`GuaranteeWarning`) and for every
         group when nothing could be certified. ``risk_bound_`` is then the
-        largest of them. Otherwise not set.
+        largest of them. With ``classwise=True``, one row per class: the
+        bound in each (predicted class, group) cell. Otherwise not set.
 
     cv_results_ : dict of ndarrays
         With ``store_cv_results=True``: ``"thresholds"`` (ascending),
@@ -826,7 +828,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         self.sensitive_feature_names_ = list(encoded.names)
         self.group_n_calibration_ = totals
         self.group_coverage_, self.group_risk_ = group_coverage_and_risk(
-            oof, self._decision_threshold(), None, n_groups, totals
+            oof, self._decision_threshold(), choice.get("class_index"), n_groups, totals
         )
         if "group_risk_bound" in choice:
             self.group_risk_bound_ = choice.group_risk_bound
@@ -900,7 +902,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _choose(self, objective, oof, X, routed, val, encoded):
         """Dispatch to the pure function of the objective."""
-        if encoded is not None and objective == "target_risk":
+        if encoded is not None and objective == "target_risk" and not self.classwise:
             return choose_groupwise_risk(
                 oof,
                 groups=encoded.groups,
@@ -922,6 +924,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
                 method=resolve_risk_method(self.method),
                 thresholds=self.thresholds,
                 infeasible=self.infeasible,
+                sensitive_groups=None if encoded is None else encoded.groups,
             )
         if objective == "rejection_cost":
             return choose_rejection_cost(
@@ -993,15 +996,6 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
 
     def _check_classwise_params(self, objective, grouped=False):
         """Refuse per-class values without ``classwise`` and unsupported pairs."""
-        if grouped and self.classwise:
-            raise ValueError(
-                "classwise=True cannot be combined with sensitive_features yet: "
-                "one threshold per class certified in every group needs the "
-                "(class, group) cells certified together, which is not "
-                "implemented. Use classwise=False with sensitive_features (one "
-                "threshold, its risk certified in every group), or classwise=True "
-                "without them."
-            )
         for name in ("rejection_cost", "target_risk"):
             value = getattr(self, name)
             if grouped and name == "target_risk" and objective == "target_risk":

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import IsolationForest
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 
 from selective_clf import GuaranteeWarning, InfeasibleTargetError, SelectiveClassifierCV
 from selective_clf._classwise import certify_common_threshold
@@ -275,17 +276,14 @@ def test_bad_sensitive_features(bad, match):
         )
 
 
-def test_sgr_and_classwise_are_refused_with_groups():
-    """SGR has no certified set on a grid; class-wise cells are not done."""
+def test_sgr_is_refused_with_groups():
+    """SGR has no certified set on a grid shared by the groups."""
     X, y, groups, model = group_data(500, 0)
-    with pytest.raises(ValueError, match="method='sgr' cannot certify one threshold"):
-        SelectiveClassifierCV(model, target_risk=0.1, method="sgr").fit(
-            X, y, sensitive_features=groups
-        )
-    with pytest.raises(ValueError, match="classwise=True cannot be combined"):
-        SelectiveClassifierCV(model, target_risk=0.1, classwise=True).fit(
-            X, y, sensitive_features=groups
-        )
+    for classwise in (False, True):
+        with pytest.raises(ValueError, match="method='sgr' cannot certify one"):
+            SelectiveClassifierCV(
+                model, target_risk=0.1, method="sgr", classwise=classwise
+            ).fit(X, y, sensitive_features=groups)
     with pytest.raises(ValueError, match="rejection_cost is given per class"):
         SelectiveClassifierCV(model, rejection_cost=[0.1, 0.2]).fit(
             X, y, sensitive_features=groups
@@ -371,6 +369,21 @@ def test_metadata_routing_on_and_off():
             X, y, sensitive_features=groups
         )
         assert routed.groups_.shape == (2,)
+        # a search passes it on when the estimator requests it
+        search = GridSearchCV(
+            SelectiveClassifierCV(model, target_risk=0.2).set_fit_request(
+                sensitive_features=True
+            ),
+            {"delta": [0.05, 0.1]},
+            cv=2,
+        ).fit(X, y, sensitive_features=groups)
+        assert search.best_estimator_.groups_.tolist() == ["majority", "minority"]
+    # and without routing, as a fit parameter split with the rows
+    search = GridSearchCV(
+        SelectiveClassifierCV(model, target_risk=0.2), {"delta": [0.05, 0.1]}, cv=2
+    ).fit(X, y, sensitive_features=groups)
+    # (the folds would fail on a length mismatch; the refit sees every row)
+    assert search.best_estimator_.group_n_calibration_.sum() == X.shape[0]
 
 
 def test_encode_groups_mixed_kinds_and_dict():
@@ -588,3 +601,98 @@ def test_target_per_group_without_groups_says_how():
     X, y, _, model = group_data(300, 0)
     with pytest.raises(ValueError, match="sensitive_features=A"):
         SelectiveClassifierCV(model, target_risk={"a": 0.1, "b": 0.2}).fit(X, y)
+
+
+def _three_class_data(n, seed):
+    """Calibrated three-class probabilities, a frozen model and two groups."""
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, 3)) * np.array([4.0, 2.0, 1.0])
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    proba = np.round(proba, 3)
+    proba /= proba.sum(axis=1, keepdims=True)
+    codes = (rng.uniform(size=(n, 1)) > proba.cumsum(axis=1)).sum(axis=1)
+    y = np.minimum(codes, 2)
+    groups = np.where(rng.uniform(size=n) < 0.3, "B", "A")
+    model = FrozenEstimator(ProbaColumns().fit(proba, [0, 1, 2]))
+    return proba, y, groups, model
+
+
+def test_classwise_with_groups_certifies_every_cell():
+    """classwise=True: each class's threshold passes in each of its cells."""
+    proba, y, groups, model = _three_class_data(6000, 0)
+    delta, target = 0.1, 0.15
+    with pytest.warns(GuaranteeWarning, match="class\\(es\\) \\[2\\]"):
+        clf = SelectiveClassifierCV(
+            model, target_risk=target, delta=delta, classwise=True
+        ).fit(proba, y, sensitive_features=groups)
+    assert clf.group_risk_bound_.shape == (3, 2)
+    assert clf.threshold_[2] == np.inf
+    # two classes certified: each at the Šidák share over the three eligible
+    level = 1 - (1 - delta) ** (1 / 3)
+    pred, conf = proba.argmax(axis=1), proba.max(axis=1)
+    for k in (0, 1):
+        assert np.isfinite(clf.threshold_[k])
+        for j, g in enumerate(("A", "B")):
+            rows = (pred == k) & (groups == g) & (conf >= clf.threshold_[k])
+            n_errors, n = int((y[rows] != k).sum()), int(rows.sum())
+            assert stats.binom.cdf(n_errors, n, target) <= level
+            assert clf.group_risk_bound_[k, j] <= target
+    accepted = conf >= clf.threshold_[pred]
+    for j, g in enumerate(("A", "B")):
+        assert clf.group_coverage_[j] == pytest.approx(accepted[groups == g].mean())
+        wrong = (pred != y)[accepted & (groups == g)]
+        assert clf.group_risk_[j] == pytest.approx(wrong.mean())
+    # the cells cost coverage against the class-wise thresholds alone
+    alone = SelectiveClassifierCV(
+        model, target_risk=target, delta=delta, classwise=True
+    ).fit(proba, y)
+    assert (clf.threshold_[:2] >= alone.threshold_[:2]).all()
+
+
+def test_classwise_with_groups_names_small_cells():
+    """A (class, group) cell too small is named with the size it needs."""
+    proba, y, groups, model = _three_class_data(6000, 1)
+    groups = groups.astype(object)
+    pred = proba.argmax(axis=1)
+    groups[np.flatnonzero(pred == 0)[:5]] = "tiny"
+    with pytest.warns(GuaranteeWarning, match="\\(0, 'tiny'\\) \\(5 rows, needs"):
+        SelectiveClassifierCV(model, target_risk=0.15, delta=0.1, classwise=True).fit(
+            proba, y, sensitive_features=groups
+        )
+
+
+@pytest.mark.slow
+def test_classwise_cells_validity_at_the_null_boundary():
+    """classwise=True with groups: P(any cell over target) <= delta + 3 s.e.
+
+    Two predicted classes, each half the rows; the minority errs at 10% and
+    the majority at 5% whatever the confidence, target 0.1 for both classes:
+    the two minority cells sit at their boundary, so every threshold
+    certified for a class is a violation. 600 calibrations of 3000 rows.
+    """
+    n_reps, delta, n = 600, 0.1, 3000
+    violations = 0
+    for rep in range(n_reps):
+        rng = np.random.default_rng(20000 + rep)
+        confidence = np.round(rng.uniform(0.5, 1.0, size=n), 3)
+        pred = rng.integers(0, 2, size=n)
+        minority = rng.uniform(size=n) < 0.3
+        wrong = rng.uniform(size=n) < np.where(minority, 0.1, 0.05)
+        y = np.where(wrong, 1 - pred, pred)
+        proba = (
+            np.where(pred[:, None] == 1, 1.0, 0.0) * np.c_[1 - confidence, confidence]
+            + np.where(pred[:, None] == 0, 1.0, 0.0) * np.c_[confidence, 1 - confidence]
+        )
+        model = FrozenEstimator(ProbaColumns().fit(proba, [0, 1]))
+        groups = np.where(minority, "minority", "majority")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GuaranteeWarning)
+            clf = SelectiveClassifierCV(
+                model, target_risk=0.1, delta=delta, classwise=True
+            ).fit(proba, y, sensitive_features=groups)
+        violations += bool(np.isfinite(clf.threshold_).any())
+    rate = violations / n_reps
+    se = math.sqrt(delta * (1 - delta) / n_reps)
+    print(f"class-wise cells at the boundary: violation rate {rate:.3f}")
+    assert rate <= delta + 3 * se, (rate, delta)
