@@ -342,26 +342,72 @@ def select_threshold_ltt(
 
 def _ltt_on_candidates(cand_t, cand_n, cand_k, m, target_risk, delta, fwer):
     """Learn then Test on candidate counts (decreasing thresholds); checked args."""
-    # drop candidates that cannot be certified even without any error
-    testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
-    cand_t, cand_n, cand_k = cand_t[testable], cand_n[testable], cand_k[testable]
-    if cand_t.shape[0] == 0:
-        return _infeasible(m)
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    procedure = {"fixed_sequence": fixed_sequence, "holm": holm}.get(fwer, bonferroni)
-    rejected, held = procedure(p_values, delta)
-    if fwer == "fixed_sequence":
-        # smallest r' for which candidates 0..j all pass: p_i(r') <= delta iff
-        # r' >= clopper_pearson_upper(k_i, n_i, delta)
-        return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
-    certified = np.flatnonzero(rejected)
-    if certified.size == 0:
+    # candidates that cannot be certified even without any error are skipped
+    testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
+    certified, held = _family_step(p_values, delta, fwer, testable=testable)
+    bound = _certified_bounds(cand_n, cand_k, certified, held, fwer)
+    return _best_certified(cand_t, cand_n, cand_k, certified, bound, m)
+
+
+def _family_step(p_values, delta, procedure, *, testable=None, entries=None):
+    """Run the one family-wise step of the grid methods on candidates.
+
+    Candidates run from the most confident threshold down (non-decreasing
+    accepted counts). ``procedure`` is ``"graph"`` (the chain entered at
+    ``entries``, a pair ``(starts, levels)`` from :func:`_entry_starts`) or
+    one of :data:`_FWER_METHODS`, applied to the ``testable`` candidates
+    (a suffix of the candidates: those that could pass without any error).
+
+    Returns
+    -------
+    certified : ndarray of bool
+        The rejected null hypotheses "the risk at this candidate exceeds the
+        target".
+    held : ndarray of float
+        The level each candidate was tested at (0 if never tested).
+    """
+    certified = np.zeros(p_values.shape[0], dtype=bool)
+    held = np.zeros(p_values.shape[0])
+    if procedure == "graph":
+        starts, levels = entries
+        if starts:
+            certified, held = chain_with_entries(p_values, starts, levels)
+        return certified, held
+    index = np.flatnonzero(testable)
+    if index.size:
+        run = {"fixed_sequence": fixed_sequence, "holm": holm}.get(
+            procedure, bonferroni
+        )
+        certified[index], held[index] = run(p_values[index], delta)
+    return certified, held
+
+
+def _certified_bounds(cand_n, cand_k, certified, held, procedure):
+    """Return the reporting bound of each certified candidate, NaN elsewhere.
+
+    Along a chain (the graph, the fixed sequence) the running maximum over a
+    run of passed tests (:func:`_running_bounds`); for Holm and Bonferroni
+    the Clopper-Pearson bound at the level the candidate's test held.
+    """
+    bound = np.full(cand_n.shape[0], np.nan)
+    index = np.flatnonzero(certified)
+    if index.size == 0:
+        return bound
+    if procedure in ("graph", "fixed_sequence"):
+        bound[index] = _running_bounds(cand_n, cand_k, held, index)
+    else:
+        bound[index] = cp_upper(cand_k[index], cand_n[index], held[index])
+    return bound
+
+
+def _best_certified(cand_t, cand_n, cand_k, certified, bound, m):
+    """Select the certified candidate of largest coverage (the last)."""
+    index = np.flatnonzero(certified)
+    if index.size == 0:
         return _infeasible(m)
-    # coverage is non-decreasing along the candidate order: take the last,
-    # with the bound at the level at which it was rejected
-    j = certified[-1]
-    bound = cp_upper(cand_k[j : j + 1], cand_n[j : j + 1], held[j])[0]
-    return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
+    j = index[-1]
+    return _selection(cand_t[j], float(bound[j]), cand_n[j], cand_k[j], m)
 
 
 # --------------------------------------------------------------------------
@@ -385,18 +431,6 @@ def _running_bounds(cand_n, cand_k, held, index):
     for first, stop in zip(run_starts, ends, strict=True):
         bound[first:stop] = np.maximum.accumulate(cp[first:stop])
     return bound
-
-
-def _chain_selection(cand_t, cand_n, cand_k, rejected, held, m):
-    """Largest-coverage certified candidate of a chain, with its run bound."""
-    certified = np.flatnonzero(rejected)
-    if certified.size == 0:
-        return _infeasible(m)
-    breaks = np.flatnonzero(np.diff(certified) != 1)
-    last_run = certified[breaks[-1] + 1 :] if breaks.size else certified
-    j = certified[-1]
-    bound = float(_running_bounds(cand_n, cand_k, held, last_run)[-1])
-    return _selection(cand_t[j], bound, cand_n[j], cand_k[j], m)
 
 
 def _entry_starts(cand_n, entry_counts, entry_levels, offset=0):
@@ -690,15 +724,24 @@ def _ltt_graph_on_candidates(
     cand_t, cand_n, cand_k, m, target_risk, delta, *, first_share, power_entries
 ):
     """Run the graphical Learn then Test on candidate counts; checked args."""
-    entry_counts, entry_levels = _graph_entries(
-        m, target_risk, delta, first_share, power=power_entries
+    certified, held = _family_step(
+        binomial_p_value(cand_k, cand_n, target_risk),
+        delta,
+        "graph",
+        entries=_graph_starts(
+            cand_n, m, target_risk, delta, first_share, power_entries
+        ),
     )
-    starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
-    if not starts:
-        return _infeasible(m)
-    p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    rejected, held = chain_with_entries(p_values, starts, levels)
-    return _chain_selection(cand_t, cand_n, cand_k, rejected, held, m)
+    bound = _certified_bounds(cand_n, cand_k, certified, held, "graph")
+    return _best_certified(cand_t, cand_n, cand_k, certified, bound, m)
+
+
+def _graph_starts(entry_n, m, target_risk, delta, first_share=FIRST_SHARE, power=True):
+    """Where the graph's entries start on candidates accepting ``entry_n``."""
+    entry_counts, entry_levels = _graph_entries(
+        m, target_risk, delta, first_share, power=power
+    )
+    return _entry_starts(entry_n, entry_counts, entry_levels)
 
 
 def certify_chains(
@@ -786,11 +829,10 @@ def certify_chains(
     if not starts:
         return certified, bound
     p_values = binomial_p_value(cand_k, cand_n, target_risk)
-    certified, held = chain_with_entries(p_values, starts, levels)
-    index = np.flatnonzero(certified)
-    if index.size:
-        bound[index] = _running_bounds(cand_n, cand_k, held, index)
-    return certified, bound
+    certified, held = _family_step(
+        p_values, sum(chain_levels), "graph", entries=(starts, levels)
+    )
+    return certified, _certified_bounds(cand_n, cand_k, certified, held, "graph")
 
 
 # --------------------------------------------------------------------------
@@ -803,6 +845,22 @@ def certify_chains(
 #: counts. SGR's binary search tests thresholds it chooses itself from every
 #: distinct confidence, so it has neither.
 GRID_METHODS = ("ltt_graph", "ltt", "ltt_holm")
+#: The family-wise step of each grid method (:func:`_family_step`).
+_GRID_PROCEDURES = {"ltt_graph": "graph", "ltt": "fixed_sequence", "ltt_holm": "holm"}
+
+
+def _testable(cand_n, m, target_risk, delta, method, robust_start):
+    """Candidates a sequence tests: those that could pass without any error.
+
+    For ``"ltt"`` with ``robust_start``, only from the count where two
+    errors can pass (:func:`~._binomial.start_count`), as its default
+    candidates (:func:`~._grids.ltt_candidates`) start.
+    """
+    testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
+    if method == "ltt" and robust_start:
+        n_start = start_count(target_risk, delta, m)
+        testable &= cand_n >= (m + 1 if n_start is None else n_start)
+    return testable
 
 
 def certified_thresholds(
@@ -893,35 +951,15 @@ def certified_thresholds(
         )
     m = confidence.shape[0]
     cand_t, cand_n, cand_k = candidates(confidence, error, thresholds)
-    certified = np.zeros(cand_t.shape[0], dtype=bool)
-    bound = np.full(cand_t.shape[0], np.nan)
-    if method == "ltt_graph":
-        entry_counts, entry_levels = _graph_entries(m, target_risk, delta)
-        starts, levels = _entry_starts(cand_n, entry_counts, entry_levels)
-        if not starts:
-            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
-        p_values = binomial_p_value(cand_k, cand_n, target_risk)
-        certified, held = chain_with_entries(p_values, starts, levels)
+    p_values = binomial_p_value(cand_k, cand_n, target_risk)
+    procedure = _GRID_PROCEDURES[method]
+    if procedure == "graph":
+        entries = _graph_starts(cand_n, m, target_risk, delta)
+        certified, held = _family_step(p_values, delta, procedure, entries=entries)
     else:
-        testable = binomial_p_value(np.zeros_like(cand_n), cand_n, target_risk) <= delta
-        if method == "ltt" and robust_start:
-            n_start = start_count(target_risk, delta, m)
-            testable &= cand_n >= (m + 1 if n_start is None else n_start)
-        index = np.flatnonzero(testable)
-        if index.size == 0:
-            return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
-        p_values = binomial_p_value(cand_k[index], cand_n[index], target_risk)
-        procedure = fixed_sequence if method == "ltt" else holm
-        passed, held_tested = procedure(p_values, delta)
-        certified[index] = passed
-        held = np.zeros(cand_t.shape[0])
-        held[index] = held_tested
-    index = np.flatnonzero(certified)
-    if index.size:
-        if method == "ltt_holm":
-            bound[index] = cp_upper(cand_k[index], cand_n[index], held[index])
-        else:
-            bound[index] = _running_bounds(cand_n, cand_k, held, index)
+        testable = _testable(cand_n, m, target_risk, delta, method, robust_start)
+        certified, held = _family_step(p_values, delta, procedure, testable=testable)
+    bound = _certified_bounds(cand_n, cand_k, certified, held, procedure)
     return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
 
 
@@ -1026,6 +1064,7 @@ def certified_for_every_group(
     cand_t = counts[0][0]
     cand_n = np.array([n for _, n, _ in counts])  # (n_groups, n_candidates)
     cand_k = np.array([k for _, _, k in counts])
+    # the intersection-union test: each candidate on its largest p-value
     p_values = np.max(
         [
             binomial_p_value(k, n, target)
@@ -1033,49 +1072,30 @@ def certified_for_every_group(
         ],
         axis=0,
     )
-    certified = np.zeros(cand_t.shape[0], dtype=bool)
-    bound = np.full(cand_n.shape, np.nan)
-    result = Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
-    if method == "ltt_graph":
+    procedure = _GRID_PROCEDURES[method]
+    if procedure == "graph":
         ref = int(np.argmin(sizes))
-        entry_counts, entry_levels = _graph_entries(
-            int(sizes[ref]), targets[ref], delta
-        )
         # the fraction of its samples every group has accepted, in samples of
         # the smallest group
         reach = (cand_n / sizes[:, None]).min(axis=0) * sizes[ref]
-        starts, levels = _entry_starts(reach + 1e-9, entry_counts, entry_levels)
-        if not starts:
-            return result
-        certified, held = chain_with_entries(p_values, starts, levels)
+        entries = _graph_starts(reach + 1e-9, int(sizes[ref]), targets[ref], delta)
+        certified, held = _family_step(p_values, delta, procedure, entries=entries)
     else:
         testable = np.all(
             [
-                binomial_p_value(np.zeros_like(n), n, target) <= delta
-                for n, target in zip(cand_n, targets, strict=True)
+                _testable(n, int(m), target, delta, method, robust_start)
+                for n, m, target in zip(cand_n, sizes, targets, strict=True)
             ],
             axis=0,
         )
-        if method == "ltt" and robust_start:
-            for g, (m, target) in enumerate(zip(sizes, targets, strict=True)):
-                n_start = start_count(target, delta, int(m))
-                testable &= cand_n[g] >= (m + 1 if n_start is None else n_start)
-        index = np.flatnonzero(testable)
-        if index.size == 0:
-            return result
-        procedure = fixed_sequence if method == "ltt" else holm
-        passed, held_tested = procedure(p_values[index], delta)
-        certified[index] = passed
-        held = np.zeros(cand_t.shape[0])
-        held[index] = held_tested
-    index = np.flatnonzero(certified)
-    for g in range(cand_n.shape[0]) if index.size else ():
-        if method == "ltt_holm":
-            bound[g, index] = cp_upper(cand_k[g, index], cand_n[g, index], held[index])
-        else:
-            bound[g, index] = _running_bounds(cand_n[g], cand_k[g], held, index)
-    result.certified = certified
-    return result
+        certified, held = _family_step(p_values, delta, procedure, testable=testable)
+    bound = np.array(
+        [
+            _certified_bounds(n, k, certified, held, procedure)
+            for n, k in zip(cand_n, cand_k, strict=True)
+        ]
+    )
+    return Bunch(thresholds=cand_t, certified=certified, risk_bound=bound)
 
 
 # --------------------------------------------------------------------------
