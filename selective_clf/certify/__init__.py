@@ -7,7 +7,10 @@
   its special cases);
 - :mod:`._grids`: calibration checks, counts and candidate thresholds;
 - :mod:`._select`: the threshold selections (SGR, Learn then Test and its
-  variants) and :func:`best_achievable_risk`.
+  variants, from rows or from counts on a grid) and
+  :func:`best_achievable_risk`;
+- :mod:`._families`: several families at once (a cascade's chains, a
+  threshold common to groups), on the same family-wise step.
 
 This module holds the registry :data:`RISK_METHODS` of the selections behind
 the ``method`` parameter of the estimators, and everything other modules
@@ -19,13 +22,11 @@ import warnings
 import numpy as np
 
 from ._binomial import binomial_p_value, clopper_pearson_upper
+from ._families import certified_for_every_group, certified_thresholds, certify_chains
 from ._grids import check_thresholds, grouped_counts, holm_candidates, ltt_candidates
 from ._select import (
     GRID_METHODS,
     ThresholdSelection,
-    certified_for_every_group,
-    certified_thresholds,
-    certify_chains,
     select_threshold_from_counts,
     select_threshold_ltt,
     select_threshold_ltt_graph,
