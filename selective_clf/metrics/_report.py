@@ -500,33 +500,27 @@ def selective_classification_report(
     text += _summary("selective risk", float(selective_risk), n_accepted)
     text += _row("macro avg", report["macro avg"])
     if by_predicted is not None:
-        pred_fmt = "{:>{width}s} " + " {:>9}" * 3 + "\n"
-        text += "\n" + pred_fmt.format(
-            "predicted as", "coverage", "sel. risk", "support", width=width
+        text += _breakdown(
+            "predicted as", report["by predicted class"], width=width, digits=digits
         )
-        text += "\n"
-        for name, values in report["by predicted class"].items():
-            text += pred_fmt.format(
-                name,
-                f"{values['coverage']:.{digits}f}",
-                f"{values['selective risk']:.{digits}f}",
-                _format_support(values["support"], digits),
-                width=width,
-            )
     if by_group is not None:
-        pred_fmt = "{:>{width}s} " + " {:>9}" * 3 + "\n"
-        text += "\n" + pred_fmt.format(
-            group_title, "coverage", "sel. risk", "support", width=width
+        text += _breakdown(group_title, report["by group"], width=width, digits=digits)
+    return text
+
+
+def _breakdown(title, rows, *, width, digits):
+    """Coverage, selective risk and support of each row, under ``title``."""
+    line = "{:>{width}s} " + " {:>9}" * 3 + "\n"
+    text = "\n" + line.format(title, "coverage", "sel. risk", "support", width=width)
+    text += "\n"
+    for name, values in rows.items():
+        text += line.format(
+            name,
+            f"{values['coverage']:.{digits}f}",
+            f"{values['selective risk']:.{digits}f}",
+            _format_support(values["support"], digits),
+            width=width,
         )
-        text += "\n"
-        for name, values in report["by group"].items():
-            text += pred_fmt.format(
-                name,
-                f"{values['coverage']:.{digits}f}",
-                f"{values['selective risk']:.{digits}f}",
-                _format_support(values["support"], digits),
-                width=width,
-            )
     return text
 
 
