@@ -14,7 +14,8 @@ the pools report one thread once HistGradientBoosting is imported.
 A declared failure (xfail) gets its traceback in Python's native style, which
 is cheap to format: see ``pytest_runtest_makereport``.
 
-Collect the optional ONNX subpackage only where its dependencies are installed:
+Collect the optional ONNX subpackage (and the Dask support) only where its
+dependencies are installed:
 ``pytest --doctest-modules`` imports every module of ``selective_clf``;
 ``selective_clf.onnx`` imports skl2onnx, which comes with the ``onnx`` extra.
 """
@@ -40,6 +41,9 @@ import pytest  # noqa: E402
 collect_ignore = []
 if importlib.util.find_spec("skl2onnx") is None:
     collect_ignore.append("selective_clf/onnx")
+# the Dask support (the dask extra) is imported only with a Dask collection
+if importlib.util.find_spec("dask") is None:
+    collect_ignore.append("selective_clf/_dask.py")
 
 # A library loaded before this file (a plugin that imported numpy) has read
 # its variables already: limit it at run time instead, unless the user chose.

@@ -29,11 +29,11 @@ Computations run on Dask's current scheduler (threads by default, a
 # Authors: The selective_clf developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import sys
 import uuid
 
 import dask
 import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
@@ -95,6 +95,12 @@ def uses_counts(clf, objective):
     return objective == "target_risk" and not isinstance(clf.thresholds, str)
 
 
+def _is_frame(obj):
+    """Whether ``obj`` is a Dask DataFrame or Series (without importing them)."""
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(obj, (dd.DataFrame, dd.Series))
+
+
 class Blocks:
     """Aligned delayed row blocks of ``X``, ``y`` and ``sample_weight``."""
 
@@ -114,7 +120,7 @@ class Blocks:
             X = X.rechunk({1: -1})  # whole rows in every block
             row_chunks = X.chunks[0]
             self.X = list(X.to_delayed()[:, 0])
-        elif isinstance(X, dd.DataFrame):
+        elif _is_frame(X):
             row_chunks = None  # unknown until computed
             self.X = list(X.to_delayed())
         else:
@@ -146,7 +152,7 @@ class Blocks:
             ):
                 values = values.rechunk({0: row_chunks})
             blocks = list(values.to_delayed())
-        elif isinstance(values, (dd.Series, dd.DataFrame)):
+        elif _is_frame(values):
             blocks = list(values.to_delayed())
         elif row_chunks is not None and not np.isnan(sum(row_chunks)):
             values = np.asarray(values)
