@@ -35,6 +35,7 @@ import uuid
 import dask
 import dask.array as da
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
@@ -44,6 +45,7 @@ from ._decision import _encode, is_frozen
 from ._objectives import make_grid
 from ._oof import fit_and_collect
 from ._validation import check_fit_target, prediction_errors
+from .exceptions import _warn
 
 #: Number of partition counts summed by one task of the tree reduction.
 _SPLIT_EVERY = 8
@@ -120,7 +122,7 @@ class Blocks:
             X = X.rechunk({1: -1})  # whole rows in every block
             row_chunks = X.chunks[0]
             self.X = list(X.to_delayed()[:, 0])
-        elif _is_frame(X):
+        elif _is_frame(X) and X.ndim == 2:
             row_chunks = None  # unknown until computed
             self.X = list(X.to_delayed())
         else:
@@ -139,7 +141,13 @@ class Blocks:
         """Split ``values`` into blocks of the rows of ``X``."""
         n_blocks = len(self.X)
         if isinstance(values, da.Array):
-            if values.ndim == 2 and values.shape[1] == 1:
+            if name == "y" and values.ndim == 2 and values.shape[1] == 1:
+                _warn(
+                    "A column-vector y was passed when a 1d array was expected. "
+                    "Please change the shape of y to (n_samples, ), for example "
+                    "using ravel().",
+                    DataConversionWarning,
+                )
                 values = values[:, 0]
             if values.ndim != 1:
                 raise ValueError(

@@ -114,6 +114,7 @@ def test_import_does_not_import_dask():
         {"target_risk": 0.1, "thresholds": GRID, "store_cv_results": True},
         {"target_risk": 0.2, "thresholds": GRID, "classwise": True},
         {"target_risk": 0.1, "thresholds": GRID, "method": "ltt"},
+        {"target_risk": 0.1, "cv": 0.3, "refit": False},  # no part for frozen
     ],
 )
 def test_dask_array_fit_equals_in_memory(data, params):
@@ -244,6 +245,10 @@ def test_refusals(data):
     series = dd.from_pandas(pd.Series(y), npartitions=2)
     with pytest.raises(ValueError, match="X has 3 partitions but y has 2"):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(frame, series)
+    with pytest.raises(TypeError, match="must be a Dask array or a Dask DataFrame"):
+        SelectiveClassifierCV(frozen, target_risk=0.1).fit(
+            dd.from_pandas(pd.Series(X[:, 0]), npartitions=3), series
+        )
     with pytest.raises(ValueError, match="must be 1-D"):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(
             X_dask, da.stack([y_dask, y_dask], axis=1)
@@ -306,3 +311,16 @@ def test_guarantee_warning_on_counts_classwise(data):
             thresholds=GRID,
         ).fit(da.from_array(X, chunks=700), da.from_array(y, chunks=700))
     assert clf.threshold_[2] == np.inf and np.isfinite(clf.threshold_[:2]).all()
+
+
+def test_column_vector_y_warns_as_in_memory(data):
+    """A (n, 1) Dask y is raveled with scikit-learn's DataConversionWarning."""
+    from sklearn.exceptions import DataConversionWarning
+
+    model, X, y = data
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        got = SelectiveClassifierCV(FrozenEstimator(model), target_risk=0.1).fit(
+            da.from_array(X, chunks=700), da.from_array(y[:, None], chunks=700)
+        )
+    expected = SelectiveClassifierCV(FrozenEstimator(model), target_risk=0.1).fit(X, y)
+    assert_same_fit(expected, got)
