@@ -153,12 +153,14 @@ class Blocks:
                 raise ValueError(
                     f"{name} must be 1-D; got a Dask array of shape {values.shape}."
                 )
-            if (
-                row_chunks is not None
-                and not np.isnan(sum(row_chunks))
-                and values.chunks[0] != row_chunks
-            ):
-                values = values.rechunk({0: row_chunks})
+            if row_chunks is not None and not np.isnan(sum(row_chunks)):
+                n_rows = sum(row_chunks)
+                if values.shape[0] != n_rows:
+                    raise ValueError(
+                        f"{name} has {values.shape[0]} rows but X has {n_rows}."
+                    )
+                if values.chunks[0] != row_chunks:
+                    values = values.rechunk({0: row_chunks})
             blocks = list(values.to_delayed())
         elif _is_frame(values):
             blocks = list(values.to_delayed())

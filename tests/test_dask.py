@@ -249,6 +249,8 @@ def test_refusals(data):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(
             dd.from_pandas(pd.Series(X[:, 0]), npartitions=3), series
         )
+    with pytest.raises(ValueError, match="y has 2499 rows but X has 2500"):
+        SelectiveClassifierCV(frozen, target_risk=0.1).fit(X_dask, y_dask[1:])
     with pytest.raises(ValueError, match="must be 1-D"):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(
             X_dask, da.stack([y_dask, y_dask], axis=1)
