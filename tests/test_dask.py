@@ -326,3 +326,20 @@ def test_column_vector_y_warns_as_in_memory(data):
         )
     expected = SelectiveClassifierCV(FrozenEstimator(model), target_risk=0.1).fit(X, y)
     assert_same_fit(expected, got)
+
+
+def test_cascades_refuse_dask(data):
+    """The cascades refuse Dask collections (X or y) instead of gathering them."""
+    from selective_clf import SelectiveCascade, SelectiveCascadeCV, SelectiveClassifier
+
+    model, X, y = data
+    stages = [
+        ("a", SelectiveClassifier(FrozenEstimator(model))),
+        ("b", SelectiveClassifier(FrozenEstimator(model))),
+    ]
+    with pytest.raises(TypeError, match="does not fit on Dask collections"):
+        SelectiveCascadeCV(stages, rejection_cost=0.2).fit(
+            da.from_array(X, chunks=700), y
+        )
+    with pytest.raises(TypeError, match="does not fit on Dask collections"):
+        SelectiveCascade(stages).fit(X, da.from_array(y, chunks=700))
