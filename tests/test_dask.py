@@ -132,8 +132,9 @@ def test_dask_array_fit_equals_in_memory(data, params):
 
 
 def test_dask_dataframe_fit_equals_in_memory(data):
-    """A Dask DataFrame and Series give the fit of the pandas ones."""
+    """A Dask DataFrame and Series (string labels) give the pandas fit."""
     model, X, y = data
+    y = np.array(["cat", "dog", "eel"])[y]
     columns = [f"f{i}" for i in range(X.shape[1])]
     frame = pd.DataFrame(X, columns=columns)
     model = LogisticRegression(max_iter=300).fit(frame.iloc[:300], y[:300])
