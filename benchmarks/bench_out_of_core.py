@@ -26,9 +26,11 @@ Every run uses 2 workers. Peak memory is ``ru_maxrss`` of the run's process
 after the cluster is closed). At the smallest size the fitted thresholds
 are compared with an in-memory fit on the same rows (``X.compute()``).
 
-Run ``python benchmarks/bench_out_of_core.py`` (a few minutes; sizes 5M,
-10M, 20M and 1M for the in-memory check) or ``--quick`` (under 30 s,
-300,000 rows). Output is Markdown.
+Run ``python benchmarks/bench_out_of_core.py`` (about 10 minutes on 2
+cores; sizes 5M, 10M, 20M and 1M for the in-memory check) or ``--quick``
+(under 30 s, 300,000 rows). Output is Markdown, published in
+docs/user_guide/cluster.rst; ``--stamp`` also stamps that page with the
+package files the runs imported (``benchmarks/_provenance.py``).
 """
 
 import argparse
@@ -39,9 +41,12 @@ import subprocess
 import sys
 import time
 
+import _provenance
 import numpy as np
 
 N_FEATURES = 20
+PAGE = _provenance.DOCS / "user_guide" / "cluster.rst"
+COMMAND = "python benchmarks/bench_out_of_core.py --stamp"
 CHUNK_ROWS = 250_000
 TARGET_RISK = 0.05
 DELTA = 0.05
@@ -135,6 +140,7 @@ def run(config, n_rows, check):
     result["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result["worker_rss_mib"] = children if config == "counts, LocalCluster" else None
+    result["files"] = _provenance.imported_files()
     if check:
         X_mem, y_mem = dask.compute(X, y)
         memory = SelectiveClassifierCV(
@@ -176,6 +182,11 @@ def main():
     parser.add_argument("--run", choices=CONFIGS, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stamp",
+        action="store_true",
+        help=f"stamp {PAGE.name} with the measured files (paste the table first)",
+    )
     args = parser.parse_args()
     if args.run:
         print(json.dumps(run(args.run, args.rows, args.check)))
@@ -191,10 +202,12 @@ def main():
         "| peak RSS worker (MiB) | threshold | coverage | same as in memory |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---|")
+    files = set()
     for n_rows in sizes:
         for config in CONFIGS:
             check = n_rows == check_size and config != "alternative"
             r = spawn(config, n_rows, check)
+            files.update(r["files"])
             worker = "" if r["worker_rss_mib"] is None else f"{r['worker_rss_mib']:.0f}"
             same = {True: "yes", False: "**no**"}.get(r.get("same_as_in_memory"), "")
             print(
@@ -202,6 +215,8 @@ def main():
                 f"| {worker} | {r['threshold']:.6f} | {r['coverage']:.4f} | {same} |",
                 flush=True,
             )
+    if args.stamp and not args.quick:
+        _provenance.write_stamp(PAGE, COMMAND, sorted(files))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ EXTRA_HINTS = {
     "onnx": 'pip install ".[onnx]"',
     "onnxruntime": 'pip install ".[onnx]"',
     "skl2onnx": 'pip install ".[onnx]"',
+    "pyspark": "pip install pyspark, with a Java runtime; CI does not",
 }
 
 # What the prose of a page takes as given, run before its first block.

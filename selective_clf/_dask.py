@@ -29,12 +29,13 @@ Computations run on Dask's current scheduler (threads by default, a
 # Authors: The selective_clf developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import sys
 import uuid
 
 import dask
 import dask.array as da
-import dask.dataframe as dd
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
@@ -44,6 +45,7 @@ from ._decision import _encode, is_frozen
 from ._objectives import make_grid
 from ._oof import fit_and_collect
 from ._validation import check_fit_target, prediction_errors
+from .exceptions import _warn
 
 #: Number of partition counts summed by one task of the tree reduction.
 _SPLIT_EVERY = 8
@@ -95,6 +97,12 @@ def uses_counts(clf, objective):
     return objective == "target_risk" and not isinstance(clf.thresholds, str)
 
 
+def _is_frame(obj):
+    """Whether ``obj`` is a Dask DataFrame or Series (without importing them)."""
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(obj, (dd.DataFrame, dd.Series))
+
+
 class Blocks:
     """Aligned delayed row blocks of ``X``, ``y`` and ``sample_weight``."""
 
@@ -114,7 +122,7 @@ class Blocks:
             X = X.rechunk({1: -1})  # whole rows in every block
             row_chunks = X.chunks[0]
             self.X = list(X.to_delayed()[:, 0])
-        elif isinstance(X, dd.DataFrame):
+        elif _is_frame(X) and X.ndim == 2:
             row_chunks = None  # unknown until computed
             self.X = list(X.to_delayed())
         else:
@@ -133,20 +141,28 @@ class Blocks:
         """Split ``values`` into blocks of the rows of ``X``."""
         n_blocks = len(self.X)
         if isinstance(values, da.Array):
-            if values.ndim == 2 and values.shape[1] == 1:
+            if name == "y" and values.ndim == 2 and values.shape[1] == 1:
+                _warn(
+                    "A column-vector y was passed when a 1d array was expected. "
+                    "Please change the shape of y to (n_samples, ), for example "
+                    "using ravel().",
+                    DataConversionWarning,
+                )
                 values = values[:, 0]
             if values.ndim != 1:
                 raise ValueError(
                     f"{name} must be 1-D; got a Dask array of shape {values.shape}."
                 )
-            if (
-                row_chunks is not None
-                and not np.isnan(sum(row_chunks))
-                and values.chunks[0] != row_chunks
-            ):
-                values = values.rechunk({0: row_chunks})
+            if row_chunks is not None and not np.isnan(sum(row_chunks)):
+                n_rows = sum(row_chunks)
+                if values.shape[0] != n_rows:
+                    raise ValueError(
+                        f"{name} has {values.shape[0]} rows but X has {n_rows}."
+                    )
+                if values.chunks[0] != row_chunks:
+                    values = values.rechunk({0: row_chunks})
             blocks = list(values.to_delayed())
-        elif isinstance(values, (dd.Series, dd.DataFrame)):
+        elif _is_frame(values):
             blocks = list(values.to_delayed())
         elif row_chunks is not None and not np.isnan(sum(row_chunks)):
             values = np.asarray(values)

@@ -203,7 +203,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         more than half the calibration set), since a test on fewer samples
         fails on a single error and stops the fixed sequence; SGR always
         searches the distinct values. An int: that many quantiles. An array: those
-        values.
+        values. On Dask collections, ``target_risk`` with an int or an array
+        certifies from counts on that grid, with memory independent of the
+        number of rows (see the user guide, "Certifying on a cluster").
 
     cv : int, float, cross-validation generator or iterable, default=5
         How out-of-fold predictions are made. An int gives a stratified
@@ -565,7 +567,10 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training (and calibration) data.
+            Training (and calibration) data. With a ``FrozenEstimator``, a
+            Dask array or DataFrame (and ``y``, ``sample_weight`` as Dask
+            arrays or Series) is calibrated block by block without being
+            gathered (user guide, "Certifying on a cluster").
 
         y : array-like of shape (n_samples,)
             Class labels.

@@ -122,6 +122,7 @@ def test_import_does_not_import_dask():
         {"target_risk": 0.1, "thresholds": GRID, "store_cv_results": True},
         {"target_risk": 0.2, "thresholds": GRID, "classwise": True},
         {"target_risk": 0.1, "thresholds": GRID, "method": "ltt"},
+        {"target_risk": 0.1, "cv": 0.3, "refit": False},  # no part for frozen
     ],
 )
 def test_dask_array_fit_equals_in_memory(data, params):
@@ -139,8 +140,9 @@ def test_dask_array_fit_equals_in_memory(data, params):
 
 
 def test_dask_dataframe_fit_equals_in_memory(data):
-    """A Dask DataFrame and Series give the fit of the pandas ones."""
+    """A Dask DataFrame and Series (string labels) give the pandas fit."""
     model, X, y = data
+    y = np.array(["cat", "dog", "eel"])[y]
     columns = [f"f{i}" for i in range(X.shape[1])]
     frame = pd.DataFrame(X, columns=columns)
     model = LogisticRegression(max_iter=300).fit(frame.iloc[:300], y[:300])
@@ -252,6 +254,12 @@ def test_refusals(data):
     series = dd.from_pandas(pd.Series(y), npartitions=2)
     with pytest.raises(ValueError, match="X has 3 partitions but y has 2"):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(frame, series)
+    with pytest.raises(TypeError, match="must be a Dask array or a Dask DataFrame"):
+        SelectiveClassifierCV(frozen, target_risk=0.1).fit(
+            dd.from_pandas(pd.Series(X[:, 0]), npartitions=3), series
+        )
+    with pytest.raises(ValueError, match="y has 2499 rows but X has 2500"):
+        SelectiveClassifierCV(frozen, target_risk=0.1).fit(X_dask, y_dask[1:])
     with pytest.raises(ValueError, match="must be 1-D"):
         SelectiveClassifierCV(frozen, target_risk=0.1).fit(
             X_dask, da.stack([y_dask, y_dask], axis=1)
@@ -314,3 +322,33 @@ def test_guarantee_warning_on_counts_classwise(data):
             thresholds=GRID,
         ).fit(da.from_array(X, chunks=700), da.from_array(y, chunks=700))
     assert clf.threshold_[2] == np.inf and np.isfinite(clf.threshold_[:2]).all()
+
+
+def test_column_vector_y_warns_as_in_memory(data):
+    """A (n, 1) Dask y is raveled with scikit-learn's DataConversionWarning."""
+    from sklearn.exceptions import DataConversionWarning
+
+    model, X, y = data
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        got = SelectiveClassifierCV(FrozenEstimator(model), target_risk=0.1).fit(
+            da.from_array(X, chunks=700), da.from_array(y[:, None], chunks=700)
+        )
+    expected = SelectiveClassifierCV(FrozenEstimator(model), target_risk=0.1).fit(X, y)
+    assert_same_fit(expected, got)
+
+
+def test_cascades_refuse_dask(data):
+    """The cascades refuse Dask collections (X or y) instead of gathering them."""
+    from selective_clf import SelectiveCascade, SelectiveCascadeCV, SelectiveClassifier
+
+    model, X, y = data
+    stages = [
+        ("a", SelectiveClassifier(FrozenEstimator(model))),
+        ("b", SelectiveClassifier(FrozenEstimator(model))),
+    ]
+    with pytest.raises(TypeError, match="does not fit on Dask collections"):
+        SelectiveCascadeCV(stages, rejection_cost=0.2).fit(
+            da.from_array(X, chunks=700), y
+        )
+    with pytest.raises(TypeError, match="does not fit on Dask collections"):
+        SelectiveCascade(stages).fit(X, da.from_array(y, chunks=700))

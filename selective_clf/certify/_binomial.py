@@ -178,9 +178,24 @@ def min_passing_count(n_errors, target_risk, level, n_max):
     """
     if n_max <= n_errors:
         return None
-    counts = np.arange(n_errors + 1, n_max + 1)
-    passing = np.flatnonzero(stats.binom.cdf(n_errors, counts, target_risk) <= level)
-    return int(counts[passing[0]]) if passing.size else None
+    # Ascending blocks of counts, doubling up to _MAX_BLOCK: the first count
+    # that passes is found without an array of n_max counts (memory and time
+    # do not grow with the calibration size when it passes early).
+    low = n_errors + 1
+    while low <= n_max:
+        high = min(n_max, low + min(max(low, 1024), _MAX_BLOCK) - 1)
+        counts = np.arange(low, high + 1)
+        passing = np.flatnonzero(
+            stats.binom.cdf(n_errors, counts, target_risk) <= level
+        )
+        if passing.size:
+            return int(counts[passing[0]])
+        low = high + 1
+    return None
+
+
+#: Most counts :func:`min_passing_count` evaluates at once.
+_MAX_BLOCK = 1 << 18
 
 
 def start_count(target_risk, level, n_max, max_errors=START_ERRORS):
@@ -221,7 +236,7 @@ def power_count(n_max, target_risk, level, risk, power):
     """
     low = 1
     while low <= n_max:
-        high = min(n_max, 2 * low + 1023)
+        high = min(n_max, 2 * low + 1023, low + _MAX_BLOCK - 1)
         n = np.arange(low, high + 1)
         k = stats.binom.ppf(level, n, target_risk)
         k = np.where(stats.binom.cdf(k, n, target_risk) <= level, k, k - 1)
