@@ -34,6 +34,7 @@ from ._validation import (
     check_fit_target,
     equals_label,
     prediction_dtype,
+    refuse_dask,
     resolve_reject_label,
     rows_with_nan,
 )
@@ -282,6 +283,7 @@ class SelectiveCascade(ClassifierMixin, MetaEstimatorMixin, _BaseComposition):
             The fitted cascade.
         """
         self._validate_stages()
+        refuse_dask(type(self).__name__, X)
         check_fit_target(y)
         X, y = indexable(X, y)
         y = column_or_1d(y, warn=True)

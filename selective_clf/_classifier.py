@@ -45,6 +45,7 @@ from ._validation import (
     check_not_bool,
     class_thresholds,
     prediction_dtype,
+    refuse_dask,
     resolve_reject_label,
 )
 from .exceptions import _warn
@@ -671,6 +672,7 @@ class SelectiveClassifier(BaseSelectiveClassifier):
             The fitted classifier.
         """
         self._check_not_bool_params()
+        refuse_dask(type(self).__name__, X)
         check_fit_target(y, type(self).__name__)
         # A column vector is one output: ravelled with a DataConversionWarning,
         # as scikit-learn's classifiers do (the base may accept several

@@ -282,13 +282,22 @@ def test_misaligned_partitions_fail_clearly(data):
 
 def test_other_estimators_refuse_dask(data):
     """SelectiveClassifier refuses Dask collections instead of gathering them."""
-    from selective_clf import SelectiveClassifier
+    from selective_clf import SelectiveCascade, SelectiveClassifier
 
     model, X, y = data
     with pytest.raises(TypeError, match="does not fit on Dask collections"):
         SelectiveClassifier(FrozenEstimator(model), threshold=0.5).fit(
             X, da.from_array(y, chunks=700)
         )
+    # a Dask X with labels in memory: predict would gather X, so fit refuses
+    X_dask = da.from_array(X, chunks=700)
+    cascade = SelectiveCascade(
+        [("only", SelectiveClassifier(FrozenEstimator(model), threshold=0.5))]
+    )
+    for estimator in (SelectiveClassifier(FrozenEstimator(model)), cascade):
+        name = type(estimator).__name__
+        with pytest.raises(TypeError, match=f"{name} does not fit on Dask"):
+            estimator.fit(X_dask, y)
 
 
 def test_metrics_accept_dask_arrays(data):
