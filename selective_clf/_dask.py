@@ -195,6 +195,13 @@ class Blocks:
         ]
 
 
+def gather(values):
+    """Compute a Dask collection (a DataFrame stays a pandas DataFrame)."""
+    if dask.is_dask_collection(values):
+        return dask.compute(values)[0]
+    return values
+
+
 def _model(clf):
     """Wrap the frozen model in one task: sent once, not once per block."""
     return dask.delayed(

@@ -588,7 +588,9 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             ``target_risk``, the selective risk is certified in every group
             at once, with one threshold for all rows (``predict`` needs no
             group); with the other objectives, the per-group coverage and
-            risk are reported. See the user guide, "Guarantees per group".
+            risk are reported. On Dask collections it is gathered with the
+            per-row vectors (not with counts on a grid). See the user guide,
+            "Guarantees per group".
 
         **fit_params : dict
             Other parameters for the estimator's ``fit``, routed with
@@ -610,15 +612,7 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
         for name in _GROUP_ATTRIBUTES:  # from an earlier fit with groups
             self.__dict__.pop(name, None)
         if any(is_dask_collection(a) for a in (X, y, sample_weight)):
-            if sensitive_features is not None:
-                raise ValueError(
-                    "sensitive_features is not supported on Dask collections "
-                    "yet: certify per group in memory (the per-row confidences, "
-                    "predictions and errors of a Dask fit fit in memory up to "
-                    "hundreds of millions of rows), or per group on Dask with "
-                    "one fit per group and delta split between them."
-                )
-            self._fit_dask(objective, X, y, sample_weight)
+            self._fit_dask(objective, X, y, sample_weight, sensitive_features)
             return self._certify_fitted(X, y)
         check_fit_target(y, type(self).__name__)
         X, y = indexable(X, y)
@@ -728,19 +722,28 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             self._set_group_results(choice, oof, encoded, all_val)
         return self
 
-    def _fit_dask(self, objective, X, y, sample_weight):
+    def _fit_dask(self, objective, X, y, sample_weight, sensitive_features):
         """Calibrate a frozen model on Dask collections, block by block.
 
         Dask support is opt-in (:mod:`selective_clf._dask`, imported here
         only). Either the per-row confidences, predictions and errors are
         gathered and the in-memory choice runs on them, or, for
         ``target_risk`` with a grid of ``thresholds``, only the counts on
-        the grid are (bounded memory).
+        the grid are (bounded memory). ``sensitive_features`` (one group
+        label per row, Dask or not) is gathered with the per-row vectors.
         """
         from . import _dask
 
         base = _get_estimator(self.estimator)
         _dask.check_supported(self, objective, base)
+        if sensitive_features is not None and _dask.uses_counts(self, objective):
+            raise ValueError(
+                "sensitive_features with target_risk and a thresholds grid on "
+                "Dask would need counts per group, which this version does not "
+                "merge: pass thresholds='auto' (the per-row confidences, "
+                "predictions and errors are gathered, one of each per row, and "
+                "the groups with them)."
+            )
         if sample_weight is not None:
             self._refuse_weights(objective)
         self.estimator_ = base
@@ -758,12 +761,18 @@ class SelectiveClassifierCV(BaseSelectiveClassifier):
             )
             return self._set_count_results(counts)
         oof = _dask.collect_decisions(self, data)
-        self._calibration = calibration_record(
-            objective, "frozen", oof.confidence.shape[0]
-        )
-        self._check_confidences(np.isnan(oof.confidence).sum(), oof.confidence.shape[0])
-        choice = self._choose(objective, oof, None, None, None, None)
-        return self._set_results(objective, choice, oof, 1.0)
+        n_rows = oof.confidence.shape[0]
+        self._calibration = calibration_record(objective, "frozen", n_rows)
+        self._check_confidences(np.isnan(oof.confidence).sum(), n_rows)
+        encoded = None
+        if sensitive_features is not None:
+            encoded = encode_groups(_dask.gather(sensitive_features), n_rows)
+            oof.group_index = encoded.index
+        choice = self._choose(objective, oof, None, None, None, encoded)
+        self._set_results(objective, choice, oof, 1.0)
+        if encoded is not None:
+            self._set_group_results(choice, oof, encoded, np.arange(n_rows))
+        return self
 
     def _set_count_results(self, counts):
         """Fitted attributes of ``target_risk`` certified from grid counts."""

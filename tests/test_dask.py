@@ -154,6 +154,55 @@ def test_dask_dataframe_fit_equals_in_memory(data):
         np.testing.assert_array_equal(got.feature_names_in_, columns)
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"target_risk": 0.15},
+        {"rejection_cost": 0.2},
+        {"target_risk": 0.25, "classwise": True},
+    ],
+)
+def test_sensitive_features_on_dask_equal_in_memory(data, params):
+    """Groups on Dask (a Dask Series or numpy): the in-memory group fit."""
+    model, X, y = data
+    rng = np.random.default_rng(0)
+    groups = rng.choice(["a", "b", "c"], size=y.shape[0], p=[0.5, 0.3, 0.2])
+    expected = SelectiveClassifierCV(FrozenEstimator(model), **params).fit(
+        X, y, sensitive_features=groups
+    )
+    X_dask = da.from_array(X, chunks=(700, 6))
+    for sensitive in (groups, dd.from_pandas(pd.Series(groups), npartitions=3)):
+        got = SelectiveClassifierCV(FrozenEstimator(model), **params).fit(
+            X_dask, da.from_array(y, chunks=700), sensitive_features=sensitive
+        )
+        assert_same_fit(expected, got)
+        for name in (
+            "groups_",
+            "group_n_calibration_",
+            "group_coverage_",
+            "group_risk_",
+            "group_risk_bound_",
+        ):
+            assert hasattr(got, name) == hasattr(expected, name), name
+            if hasattr(expected, name):
+                np.testing.assert_array_equal(
+                    getattr(got, name), getattr(expected, name)
+                )
+
+
+def test_sensitive_features_refused_in_counts_mode(data):
+    """Counts on a grid are not split by group: a clear error, no silent marginal."""
+    model, X, y = data
+    with pytest.raises(ValueError, match="sensitive_features with target_risk"):
+        SelectiveClassifierCV(
+            FrozenEstimator(model), target_risk=0.1, thresholds=GRID
+        ).fit(
+            da.from_array(X, chunks=(700, 6)),
+            da.from_array(y, chunks=700),
+            sensitive_features=np.zeros(y.shape[0]),
+        )
+
+
 def test_dask_sample_weight_and_numpy_y(data):
     """rejection_cost takes Dask weights; y may stay in memory for a Dask array."""
     model, X, y = data
