@@ -53,7 +53,48 @@ def _rejected(y_pred, reject_label):
     return y_pred, equals_label(y_pred, reject_label)
 
 
-class RiskMonitor:
+class _StreamAlarm:
+    """The alarm bookkeeping both monitors share.
+
+    ``_record`` takes the running e-values of a batch: it counts the rows,
+    keeps the last and the largest e-value, and at the first crossing of
+    ``threshold`` (``1 / alpha`` by Ville's inequality) sets ``alarm_`` and
+    ``alarm_at_`` (the 1-based row of the stream). Returns the index of that
+    crossing in the batch, or None.
+    """
+
+    def _reset_alarm(self):
+        self.n_seen_ = 0
+        self.e_value_ = self.max_e_value_ = 1.0
+        self.alarm_ = False
+        self.alarm_at_ = None
+
+    def _record(self, values, threshold):
+        first = None
+        if not self.alarm_:
+            crossed = np.flatnonzero(values >= threshold)
+            if crossed.size:
+                first = int(crossed[0])
+                self.alarm_ = True
+                self.alarm_at_ = self.n_seen_ + first + 1
+        self.n_seen_ += values.shape[0]
+        self.e_value_ = float(values[-1])
+        self.max_e_value_ = max(self.max_e_value_, float(values.max()))
+        return first
+
+    def _rate(self, count):
+        """Return the share of ``count`` among the rows seen (nan before any)."""
+        n = getattr(self, "n_seen_", 0)
+        return count / n if n else math.nan
+
+    def _interval(self, count):
+        """Return the anytime-valid ``1 - alpha`` interval of a constant rate."""
+        if not hasattr(self, "n_seen_"):
+            return (0.0, 1.0)
+        return confidence_sequence(count, self.n_seen_, self.alpha)
+
+
+class RiskMonitor(_StreamAlarm):
     """Anytime-valid alarm when the selective risk of a deployed model rises.
 
     Feed it labelled decisions as labels arrive, in batches of any size;
@@ -207,10 +248,8 @@ class RiskMonitor:
         if every == "auto":
             every = default_restart_every(target)
         self.detector_ = ChangeDetector(target, every)
-        self.n_seen_ = self.n_errors_ = self.n_rejected_ = 0
-        self.e_value_ = self.max_e_value_ = 1.0
-        self.alarm_ = False
-        self.alarm_at_ = None
+        self._reset_alarm()
+        self.n_errors_ = self.n_rejected_ = 0
 
     def update(self, y_true, y_pred):
         """Add a batch of labelled decisions.
@@ -256,30 +295,19 @@ class RiskMonitor:
     def _add(self, errors):
         if errors.shape[0] == 0:
             return self
-        values = self.detector_.update(errors)
-        if not self.alarm_:
-            crossed = np.flatnonzero(values >= 1.0 / self.alpha)
-            if crossed.size:
-                self.alarm_ = True
-                self.alarm_at_ = self.n_seen_ + int(crossed[0]) + 1
-        self.n_seen_ += errors.shape[0]
+        self._record(self.detector_.update(errors), 1.0 / self.alpha)
         self.n_errors_ += int(errors.sum())
-        self.e_value_ = float(values[-1])
-        self.max_e_value_ = max(self.max_e_value_, float(values.max()))
         return self
 
     @property
     def risk_(self):
         """Running estimate of the selective risk (nan before any row)."""
-        n = getattr(self, "n_seen_", 0)
-        return self.n_errors_ / n if n else math.nan
+        return self._rate(getattr(self, "n_errors_", 0))
 
     @property
     def risk_interval_(self):
         """Anytime-valid ``1 - alpha`` interval of a constant selective risk."""
-        if not hasattr(self, "n_seen_"):
-            return (0.0, 1.0)
-        return confidence_sequence(self.n_errors_, self.n_seen_, self.alpha)
+        return self._interval(getattr(self, "n_errors_", 0))
 
     def __repr__(self):
         state = (
@@ -306,7 +334,7 @@ def dkw_margin(n_calibration, n_thresholds, alpha):
     return k * math.sqrt(math.log(2.0 * k / alpha) / (2.0 * n_calibration))
 
 
-class AcceptanceMonitor:
+class AcceptanceMonitor(_StreamAlarm):
     """Anytime-valid alarm when the share of accepted rows leaves its range.
 
     Needs no labels: each decision is accepted or rejected at once, so this
@@ -479,10 +507,8 @@ class AcceptanceMonitor:
                 default_restart_every(1.0 - low) if every == "auto" else every,
             ),
         }
-        self.n_seen_ = self.n_accepted_ = 0
-        self.e_value_ = self.max_e_value_ = 1.0
-        self.alarm_ = False
-        self.alarm_at_ = None
+        self._reset_alarm()
+        self.n_accepted_ = 0
         self.direction_ = None
 
     def update(self, y_pred=None, *, rejected=None):
@@ -522,32 +548,21 @@ class AcceptanceMonitor:
             return self
         high = self.detectors_["high"].update(~rejected)
         low = self.detectors_["low"].update(rejected)
-        values = (high + low) / 2.0
-        if not self.alarm_:
-            crossed = np.flatnonzero(values >= self._threshold)
-            if crossed.size:
-                first = int(crossed[0])
-                self.alarm_ = True
-                self.alarm_at_ = self.n_seen_ + first + 1
-                self.direction_ = "high" if high[first] >= low[first] else "low"
-        self.n_seen_ += rejected.shape[0]
+        first = self._record((high + low) / 2.0, self._threshold)
+        if first is not None:
+            self.direction_ = "high" if high[first] >= low[first] else "low"
         self.n_accepted_ += int((~rejected).sum())
-        self.e_value_ = float(values[-1])
-        self.max_e_value_ = max(self.max_e_value_, float(values.max()))
         return self
 
     @property
     def acceptance_rate_(self):
         """Running share of accepted rows (nan before any)."""
-        n = getattr(self, "n_seen_", 0)
-        return self.n_accepted_ / n if n else math.nan
+        return self._rate(getattr(self, "n_accepted_", 0))
 
     @property
     def acceptance_interval_(self):
         """Anytime-valid ``1 - alpha`` interval of a constant acceptance rate."""
-        if not hasattr(self, "n_seen_"):
-            return (0.0, 1.0)
-        return confidence_sequence(self.n_accepted_, self.n_seen_, self.alpha)
+        return self._interval(getattr(self, "n_accepted_", 0))
 
     def __repr__(self):
         state = (
