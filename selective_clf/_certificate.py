@@ -434,12 +434,12 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
     certificate : Certificate
     """
     calibration = estimator._calibration
-    objective = calibration.objective
+    objective = calibration["objective"]
     target = getattr(estimator, objective)
     if objective == "scoring" and not isinstance(target, str):
         target = getattr(target, "__name__", type(target).__name__)
     is_risk = objective == "target_risk"
-    n_calibration = int(calibration.n_samples)
+    n_calibration = int(calibration["n_samples"])
     n_accepted = int(round(estimator.coverage_ * n_calibration))
     level = 1.0 - estimator.delta if is_risk else DEFAULT_COVERAGE_LEVEL
     # a cascade has one threshold per stage (thresholds_) and no estimator_
@@ -448,7 +448,7 @@ def build_certificate(estimator, *, data_hash=None, model_hash=None):
         fitted_thresholds = tuple(estimator.thresholds_)
     threshold = _plain(fitted_thresholds)
     thresholds = np.atleast_1d(np.asarray(fitted_thresholds, dtype=np.float64))
-    protocol = PROTOCOLS[calibration.mode]
+    protocol = PROTOCOLS[calibration["mode"]]
     model, confidence, response_method = _describe_model(estimator)
     method = getattr(estimator, "method", None) if is_risk else None
     method = RENAMED_RISK_METHODS.get(method, method)
@@ -508,7 +508,9 @@ def _describe_model(estimator):
 
 
 def calibration_record(objective, mode, n_samples):
-    """Return what ``fit`` records for :func:`build_certificate`."""
-    from sklearn.utils import Bunch
+    """Return what ``fit`` records for :func:`build_certificate`.
 
-    return Bunch(objective=objective, mode=mode, n_samples=int(n_samples))
+    A plain dict of plain values: it stays on the fitted estimator, which
+    skops then saves without one more type to trust.
+    """
+    return {"objective": objective, "mode": mode, "n_samples": int(n_samples)}
