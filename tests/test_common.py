@@ -130,9 +130,9 @@ def _instances():
     # Tuned, one instance per objective. The rejection-cost instance takes
     # weights in the base's fit and in the cost, and passes the
     # weight-equivalence checks (the check gives it matching folds).
-    yield SelectiveClassifierCV(rejection_cost=0.3, cv=3), REJECTION_CHANGES_PREDICT
+    yield SelectiveClassifierCV(rejection_cost=0.3, cv=2), REJECTION_CHANGES_PREDICT
     yield (
-        SelectiveClassifierCV(target_coverage=0.9, cv=3),
+        SelectiveClassifierCV(target_coverage=0.9, cv=2),
         {**REJECTION_CHANGES_PREDICT, **TARGETS_COUNT_ROWS, **WEIGHTS_REFUSED},
     )
     # The risk target, with refit=False and a holdout split (cv=0.5). On
@@ -151,7 +151,7 @@ def _instances():
     # thresholds tuned on repeated and on weighted samples coincide on the
     # weight-equivalence check's data.
     yield (
-        SelectiveClassifierCV(rejection_cost=0.3, cv=3, classwise=True),
+        SelectiveClassifierCV(rejection_cost=0.3, cv=2, classwise=True),
         REJECTION_CHANGES_PREDICT,
     )
     # A novelty detector rejects the rows it flags as outliers, whatever the
@@ -246,7 +246,7 @@ def _instances():
             ],
             stage_costs=[0.0, 0.05],
             rejection_cost=0.3,
-            cv=3,
+            cv=2,
             thresholds=5,
         ),
         {},

@@ -26,4 +26,4 @@ def test_readme_first_screen_has_the_two_commands():
     """The install+demo and install+test commands are on the first screen."""
     head = "\n".join(README.read_text().splitlines()[:12])
     assert 'pip install ".[plot]" && python -m selective_clf demo' in head
-    assert 'pip install -e ".[test]" && pytest' in head
+    assert 'pip install -e ".[test]" && pytest -n auto' in head
